@@ -1,0 +1,145 @@
+"""The `balance-desk` command. Its subcommands and flags are a public contract: keep the names.
+
+No arguments opens the desktop app. Secrets are never accepted as command-line arguments: they
+come from the keyring, a file the user names (`-` for stdin), or a no-echo prompt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from balance_desk import __version__
+from balance_desk.sources.errors import ConfigError
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """Wrong or missing arguments: exit 2 with the message."""
+
+
+def read_secret(
+    file_arg: str | None, prompt: str, *, stdin: TextIO | None = None, required: bool = True
+) -> str | None:
+    """A secret from a file (`-` = stdin) or, on a terminal, a prompt that does not echo."""
+    stream = stdin or sys.stdin
+    if file_arg == "-":
+        value = stream.read()
+    elif file_arg is not None:
+        try:
+            value = Path(file_arg).expanduser().read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"Cannot read {file_arg}: {exc.strerror}") from exc
+    elif stream.isatty():
+        value = getpass.getpass(prompt)
+    elif required:
+        raise UsageError(f"{prompt.rstrip(': ')} is needed: give it in a file (or - for stdin).")
+    else:
+        return None
+    value = value.strip()
+    if required and not value:
+        raise UsageError(f"{prompt.rstrip(': ')} is empty.")
+    return value or None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="balance-desk",
+        description="Revolut X crypto and Open Banking bank balances in one window. "
+        "Without a command, opens the desktop app.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log info and debug lines")
+    parser.add_argument("--demo", action="store_true", help="open the app on built-in demo data")
+    parser.add_argument(
+        "--exit-after-refresh",
+        action="store_true",
+        help="quit once every configured source has been refreshed (exit 1 if any failed)",
+    )
+    parser.add_argument("--minimized", action="store_true", help="start hidden in the tray")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    keys = commands.add_parser("keys", help="set up, show or delete credentials")
+    keys_cmd = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
+
+    set_p = keys_cmd.add_parser("set", help="store credentials in the OS keyring")
+    set_src = set_p.add_subparsers(dest="source", metavar="SOURCE", required=True)
+    rx = set_src.add_parser("revolut-x", help="Revolut X API key and Ed25519 private key")
+    rx.add_argument("--api-key-file", metavar="F", help="file holding the API key (- = stdin)")
+    rx.add_argument("--private-key", metavar="PATH", help="PKCS#8 PEM private key file")
+    rx.add_argument("--passphrase-file", metavar="F", help="passphrase of an encrypted PEM")
+    rx.add_argument("--url", metavar="API_ROOT", help="API root (default: production)")
+    rx.add_argument("--ca-bundle", metavar="PATH", help="CA bundle for a proxy or test server")
+    bank = set_src.add_parser("bank", help="Open Banking tokens and transport certificate")
+    bank.add_argument("--preset", choices=["revolut", "revolut-sandbox", "custom"])
+    bank.add_argument("--url", metavar="API_ROOT")
+    bank.add_argument("--financial-id", metavar="ID")
+    bank.add_argument("--access-token-file", metavar="F")
+    bank.add_argument("--refresh-token-file", metavar="F")
+    bank.add_argument("--client-id", metavar="ID")
+    bank.add_argument("--cert", metavar="PATH", help="transport certificate (PEM)")
+    bank.add_argument("--key", metavar="PATH", help="transport certificate's private key (PEM)")
+    bank.add_argument("--key-passphrase-file", metavar="F")
+    bank.add_argument("--ca-bundle", metavar="PATH", help="CA bundle of the bank's server")
+
+    gen = keys_cmd.add_parser("generate", help="create a new key pair")
+    gen_src = gen.add_subparsers(dest="source", metavar="SOURCE", required=True)
+    gen_src.add_parser("revolut-x", help="new Ed25519 key pair; private half into the keyring")
+
+    keys_cmd.add_parser("show", help="what is configured (never a secret)")
+    delete = keys_cmd.add_parser("delete", help="remove a source's credentials")
+    delete.add_argument("source", choices=["revolut-x", "bank"])
+
+    snap = commands.add_parser("snapshot", help="fetch balances with the stored credentials")
+    snap.add_argument("--json", action="store_true", help="print the JSON document")
+    snap.add_argument("--source", choices=["revolut-x", "bank", "all"], default="all")
+    snap.add_argument(
+        "--unattended",
+        action="store_true",
+        help="for cron: obey the bank's 4-requests-a-day quota for unattended access",
+    )
+
+    sim = commands.add_parser("simulator", help="run the loopback API simulator")
+    sim.add_argument("--port", type=int, default=0, help="port for Revolut X (0 = any free)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from balance_desk.logs import setup_logging
+
+    try:
+        setup_logging(verbose=args.verbose)
+    except (OSError, ConfigError) as exc:
+        print(f"balance-desk: cannot open the log file: {exc}", file=sys.stderr)
+    if args.command is None:
+        return run_gui(args)
+    from balance_desk import commands
+
+    try:
+        return commands.dispatch(args)
+    except UsageError as exc:
+        print(f"balance-desk: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ConfigError as exc:
+        print(f"balance-desk: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return 130
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    from balance_desk.gui.app import run
+
+    return run(args)
+
+
+def gui_main() -> int:
+    return main(sys.argv[1:])

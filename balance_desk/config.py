@@ -1,0 +1,108 @@
+"""Non-secret settings and the one per-user data directory. No secret is ever written here."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from balance_desk.sources.errors import ConfigError
+
+HOME_ENV = "BALANCE_DESK_HOME"
+SETTINGS_FILE = "settings.json"
+
+REVOLUT_X_DEFAULT_URL = "https://revx.revolut.com/api/1.0"
+BankPreset = Literal["revolut", "revolut-sandbox", "custom"]
+BANK_PRESETS: dict[str, tuple[str, str]] = {
+    # preset: (API root, x-fapi-financial-id)
+    "revolut": ("https://oba-auth.revolut.com", "001580000103UAvAAM"),
+    "revolut-sandbox": ("https://sandbox-oba-auth.revolut.com", "001580000103UAvAAM"),
+}
+
+CRYPTO_MIN_INTERVAL_S = 5
+
+
+def data_dir() -> Path:
+    """Settings, history, logs and the quota ledger all live here (created on first use)."""
+    override = os.environ.get(HOME_ENV)
+    path = Path(override) if override else platformdirs.user_data_path("balance-desk", False)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write `text` so that a crash leaves either the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+class RevolutXSettings(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    url: str = REVOLUT_X_DEFAULT_URL
+    # A CA bundle for a proxy or sandbox; verification itself is never switched off.
+    ca_bundle: str | None = None
+
+
+class BankSettings(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    preset: BankPreset = "revolut"
+    url: str = BANK_PRESETS["revolut"][0]
+    financial_id: str = BANK_PRESETS["revolut"][1]
+    cert_path: str | None = None
+    key_path: str | None = None
+    ca_bundle: str | None = None
+
+
+class Settings(BaseModel):
+    """Everything a user can set that is not a secret. Unknown keys from newer versions are kept
+    out of the model but never crash an older one."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    revolut_x: RevolutXSettings = Field(default_factory=RevolutXSettings)
+    bank: BankSettings = Field(default_factory=BankSettings)
+    crypto_interval_s: int = Field(default=30, ge=CRYPTO_MIN_INTERVAL_S)
+    # Background bank refreshes are further limited by the 4-a-day quota ledger.
+    bank_interval_s: int = Field(default=6 * 3600, ge=60)
+    notify_balance_changes: bool = False
+    privacy_mode: bool = False
+    autostart: bool = False
+
+    @classmethod
+    def load(cls, directory: Path | None = None) -> Settings:
+        path = (directory or data_dir()) / SETTINGS_FILE
+        try:
+            raw = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return cls()
+        except OSError as exc:
+            raise ConfigError(f"Cannot read the settings file {path}: {exc.strerror}") from exc
+        try:
+            return cls.model_validate(json.loads(raw))
+        except (json.JSONDecodeError, ValidationError) as exc:
+            raise ConfigError(
+                f"The settings file {path} is damaged ({type(exc).__name__}); "
+                "fix or delete it and set the keys up again."
+            ) from exc
+
+    def save(self, directory: Path | None = None) -> None:
+        path = (directory or data_dir()) / SETTINGS_FILE
+        atomic_write_text(path, self.model_dump_json(indent=2) + "\n")

@@ -1,0 +1,57 @@
+"""Logging to a rotating file in the data directory, with a last-line filter against secrets."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import re
+from pathlib import Path
+
+from balance_desk.config import data_dir
+
+LOG_FILE = "balance-desk.log"
+
+# Anything that looks like a credential is blanked even if a bug ever tried to log it.
+_SECRET_PATTERNS = [
+    re.compile(r"(?i)(bearer\s+)[^\s\"',]+"),
+    re.compile(r"(?i)((?:authorization|x-revx-api-key|x-revx-signature|refresh_token|"
+               r"access_token|api_key|passphrase)[\"']?\s*[:=]\s*[\"']?)[^\s\"',}]+"),
+    re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S),
+    re.compile(r"\b[A-Za-z0-9]{48,}\b"),
+]
+
+
+def redact(text: str) -> str:
+    for pattern in _SECRET_PATTERNS:
+        text = pattern.sub(
+            lambda m: (m.group(1) if m.groups() else "") + "[redacted]", text
+        )
+    return text
+
+
+class RedactingFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+def setup_logging(verbose: bool = False, directory: Path | None = None) -> Path:
+    """Warnings and errors by default; `verbose` adds the info and debug lines."""
+    path = (directory or data_dir()) / "logs" / LOG_FILE
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    handler = logging.handlers.RotatingFileHandler(
+        path, maxBytes=1_000_000, backupCount=3, encoding="utf-8"
+    )
+    handler.setFormatter(
+        RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if getattr(h, "_balance_desk", False)]:
+        root.removeHandler(old)
+        old.close()
+    handler._balance_desk = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    # The HTTP stack's own debug lines carry request details we do not want on disk.
+    for noisy in ("httpx", "httpcore", "hpack"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    return path

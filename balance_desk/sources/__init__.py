@@ -1,0 +1,1 @@
+"""One module per API; every source raises the typed tree in `errors`."""
