@@ -72,10 +72,10 @@ def mask_tail(secret: str, keep: int = 4) -> str:
 class MemoryKeyring(keyring.backend.KeyringBackend):
     """An in-process keyring for demo mode and fast tests. Never chosen automatically."""
 
-    priority = -1  # type: ignore[assignment]  # below keyring's fail backend: explicit use only
+    priority = -1  # below keyring's fail backend: used only when passed explicitly
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self._entries: dict[tuple[str, str], str] = {}
 
     def get_password(self, service: str, username: str) -> str | None:
@@ -185,13 +185,13 @@ class CredentialStore:
         if blob is None:
             return None
         try:
-            expires = blob.get("expires_at")
+            expires = _opt_str(blob.get("expires_at"))
             return BankCredentials(
                 access_token=str(blob["access_token"]),
-                refresh_token=blob.get("refresh_token"),
-                client_id=blob.get("client_id"),
+                refresh_token=_opt_str(blob.get("refresh_token")),
+                client_id=_opt_str(blob.get("client_id")),
                 expires_at=datetime.fromisoformat(expires) if expires else None,
-                key_passphrase=blob.get("key_passphrase"),
+                key_passphrase=_opt_str(blob.get("key_passphrase")),
             )
         except (KeyError, ValueError) as exc:
             raise ConfigError(
@@ -275,7 +275,7 @@ class CredentialStore:
         for i in range(count):
             try:
                 self.backend.delete_password(SERVICE, _chunk_name(name, generation, i))
-            except Exception:  # noqa: BLE001 - a leftover chunk is harmless; never block on it
+            except Exception:
                 log.warning("Could not remove an old keyring part of '%s'", name)
 
     @staticmethod
@@ -288,6 +288,10 @@ class CredentialStore:
                 f"The keyring entry '{name}' is not one Balance Desk wrote; delete it "
                 f"(balance-desk keys delete) and set it up again."
             ) from exc
+
+
+def _opt_str(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def _chunk_name(name: str, generation: str, index: int) -> str:

@@ -11,7 +11,7 @@ import pytest
 # Widget tests draw offscreen; tests that need a real X server start Xvfb themselves.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from balance_desk.credentials import CredentialStore, MemoryKeyring  # noqa: E402
+from balance_desk.credentials import CredentialStore, MemoryKeyring
 
 
 @pytest.fixture(autouse=True)
