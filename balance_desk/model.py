@@ -6,7 +6,7 @@ A `Snapshot` is what a fetch produces and what every consumer (CLI, GUI, history
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
+from decimal import MAX_PREC, Decimal, localcontext
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -129,6 +129,12 @@ class CreditLine(Frozen):
         }
 
 
+def _negated(amount: Decimal) -> Decimal:
+    # Unary minus rounds to the context's 28 digits; a zero stays "0.00", never "-0.00".
+    with localcontext(prec=MAX_PREC):
+        return -amount
+
+
 class BankBalance(Frozen):
     type: str
     credit_debit: str
@@ -140,7 +146,7 @@ class BankBalance(Frozen):
     @property
     def signed_amount(self) -> Decimal:
         """Negative for a Debit balance; the wire amount itself is never negative."""
-        return -self.amount if self.credit_debit == "Debit" else self.amount
+        return _negated(self.amount) if self.credit_debit == "Debit" else self.amount
 
     @property
     def included_credit(self) -> Decimal:
@@ -169,7 +175,7 @@ class BankBalance(Frozen):
 
     @property
     def amount_without_included_credit(self) -> Decimal:
-        return exact_add(self.signed_amount, -self.included_credit)
+        return exact_add(self.signed_amount, _negated(self.included_credit))
 
     @property
     def amount_with_unused_credit(self) -> Decimal:
