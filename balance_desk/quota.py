@@ -1,0 +1,121 @@
+"""The ledger of unattended Open Banking requests (the bank allows 4 per 24 h per account,
+endpoint and consent when the user is not present).
+
+Requests are reserved *before* they are sent: the bank counts a request whether or not its answer
+reaches us, so a crash or timeout after sending must still use up a slot. The ledger lives in the
+data directory and is rewritten atomically, so a cron job and the desktop app share it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from balance_desk.config import atomic_write_text
+
+QUOTA_FILE = "bank-quota.json"
+UNATTENDED_LIMIT = 4
+WINDOW = timedelta(hours=24)
+
+log = logging.getLogger(__name__)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class QuotaLedger:
+    """Rolling-window counts of unattended requests, keyed by consent identity, endpoint and
+    account. User-present requests are neither limited nor counted."""
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        limit: int = UNATTENDED_LIMIT,
+        clock: Callable[[], datetime] = _now,
+    ) -> None:
+        self.path = directory / QUOTA_FILE
+        self.limit = limit
+        self._clock = clock
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(identity: str, endpoint: str, account_id: str) -> str:
+        return f"{identity}|{endpoint}|{account_id}"
+
+    def next_allowed_at(self, key: str, count: int = 1) -> datetime | None:
+        """None when `count` more requests fit in the window now; else when they will."""
+        with self._lock:
+            requests, _ = self._load()
+            return self._blocked_until(requests.get(key, []), count)
+
+    def try_reserve(self, key: str) -> datetime | None:
+        """Record one unattended request if it fits. Returns None when recorded, else the time
+        at which it would be allowed (nothing is recorded then)."""
+        with self._lock:
+            requests, last_present = self._load()
+            times = requests.get(key, [])
+            blocked = self._blocked_until(times, 1)
+            if blocked is not None:
+                return blocked
+            requests[key] = [*times, self._clock()]
+            self._save(requests, last_present)
+            return None
+
+    def last_user_present_at(self) -> datetime | None:
+        with self._lock:
+            return self._load()[1]
+
+    def mark_user_present(self) -> None:
+        """Remember when the user last asked for data (sent as x-fapi-customer-last-logged-time
+        on later unattended requests)."""
+        with self._lock:
+            requests, _ = self._load()
+            self._save(requests, self._clock())
+
+    def _blocked_until(self, times: list[datetime], count: int) -> datetime | None:
+        if len(times) + count <= self.limit:
+            return None
+        # The oldest requests have to leave the window before `count` more fit.
+        must_expire = len(times) + count - self.limit
+        return sorted(times)[must_expire - 1] + WINDOW
+
+    def _load(self) -> tuple[dict[str, list[datetime]], datetime | None]:
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+            cutoff = self._clock() - WINDOW
+            requests = {
+                str(key): kept
+                for key, stamps in dict(raw.get("requests", {})).items()
+                if (kept := [t for s in stamps if (t := _parse(s)) > cutoff])
+            }
+            present = raw.get("last_user_present_at")
+            return requests, _parse(present) if present else None
+        except FileNotFoundError:
+            return {}, None
+        except (OSError, ValueError, TypeError, AttributeError) as exc:
+            # A damaged ledger must not stop the app; the bank's own 429 is the backstop.
+            log.warning("Ignoring the damaged quota ledger %s (%s)", self.path, type(exc).__name__)
+            return {}, None
+
+    def _save(self, requests: dict[str, list[datetime]], last_present: datetime | None) -> None:
+        doc = {
+            "v": 1,
+            "requests": {k: [t.isoformat() for t in v] for k, v in sorted(requests.items())},
+            "last_user_present_at": last_present.isoformat() if last_present else None,
+        }
+        atomic_write_text(self.path, json.dumps(doc, indent=1) + "\n")
+
+
+def _parse(text: object) -> datetime:
+    if not isinstance(text, str):
+        raise TypeError("timestamp is not a string")
+    stamp = datetime.fromisoformat(text)
+    if stamp.tzinfo is None:
+        raise ValueError("timestamp without a time zone")
+    return stamp
