@@ -1,0 +1,478 @@
+"""A loopback Open Banking (OBIE v3.1 AISP) server with mutual TLS, for `--demo` and the tests.
+
+It makes its own throwaway CA, server and client certificates in a temporary folder (removed on
+`stop()`), and refuses any connection without a client certificate from that CA. It serves
+paginated accounts and balances, issues access tokens that expire and refreshes them at
+`POST /token`, enforces the 4-a-day rule for requests without `x-fapi-customer-ip-address`, and
+has fault switches for every error path the client handles.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import secrets
+import shutil
+import socket
+import ssl
+import tempfile
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from balance_desk.config import BANK_PRESETS
+from balance_desk.simulator.certs import TlsFiles, make_tls_files
+from balance_desk.simulator.ob_data import SimAccount, default_accounts, generated_accounts
+
+REVOLUT_FINANCIAL_ID = BANK_PRESETS["revolut"][1]
+HTML_BODY = b"<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>"
+TRUNCATED_BODY = b'{"Data": {"Balance": [{"AccountId": "acc'
+QUOTA_WINDOW_S = 24 * 3600
+
+
+def obie_error(status: int, code: str, message: str, error_id: str | None = None) -> bytes:
+    """An OBErrorResponse1 body as banks send it."""
+    reason = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+              429: "Too Many Requests", 500: "Internal Server Error"}.get(status, "Error")
+    return json.dumps(
+        {
+            "Code": f"{status} {reason}",
+            "Id": error_id or f"err-{secrets.token_hex(4)}",
+            "Message": message,
+            "Errors": [{"ErrorCode": code, "Message": message}],
+        }
+    ).encode()
+
+
+@dataclass
+class BankFault:
+    """What matching requests get instead of the normal answer (the same switches as the
+    Revolut X simulator's `Fault`, plus `path`).
+
+    `status` None keeps the normal answer (with `delay_s` or `truncate_to`); `body` None means an
+    OBIE error body for `status` with `message`; `path` is a substring of the request path
+    ("" = every API path except /token); `times` None = every request until cleared."""
+
+    status: int | None = 500
+    message: str | None = None
+    path: str = ""
+    retry_after_s: int | None = None
+    delay_s: float = 0.0
+    body: bytes | None = None
+    content_type: str = "application/json"
+    truncate_to: int | None = None  # send only this many body bytes, then hang up
+    headers: dict[str, str] = field(default_factory=dict)
+    times: int | None = 1
+
+
+@dataclass(frozen=True)
+class SimTokens:
+    access_token: str
+    refresh_token: str
+    client_id: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class SeenRequest:
+    method: str
+    path: str
+    headers: dict[str, str]
+
+
+@dataclass
+class _Consent:
+    client_id: str
+    refresh_tokens: set[str] = field(default_factory=set)
+
+
+class BankSimulator:
+    def __init__(
+        self,
+        *,
+        accounts: list[SimAccount] | None = None,
+        account_count: int | None = None,
+        accounts_per_page: int = 4,
+        balances_per_page: int = 2,
+        latency_s: float = 0.0,
+        token_lifetime_s: int = 3600,
+        token_length: int = 48,
+        rotate_refresh_tokens: bool = True,
+        client_key_passphrase: str | None = None,
+        financial_id: str = REVOLUT_FINANCIAL_ID,
+        quota_limit: int = 4,
+    ) -> None:
+        if accounts is None:
+            accounts = (
+                generated_accounts(account_count) if account_count else default_accounts()
+            )
+        self.accounts = accounts
+        self.accounts_per_page = accounts_per_page
+        self.balances_per_page = balances_per_page
+        self.latency_s = latency_s
+        self.token_lifetime_s = token_lifetime_s
+        self.token_length = token_length
+        self.rotate_refresh_tokens = rotate_refresh_tokens
+        self.financial_id = financial_id
+        self.quota_limit = quota_limit
+        self._passphrase = client_key_passphrase
+        self._lock = threading.Lock()
+        self._access: dict[str, tuple[str, float]] = {}  # token -> (consent, expiry epoch)
+        self._refresh: dict[str, str] = {}  # refresh token -> consent
+        self._consents: dict[str, _Consent] = {}
+        self._unattended: dict[tuple[str, str], deque[float]] = defaultdict(deque)
+        self._faults: list[BankFault] = []
+        self._stopping = threading.Event()  # wakes handlers sleeping in a latency or delay
+        self._connections: set[socket.socket] = set()
+        self.requests: list[SeenRequest] = []
+        self.refresh_count = 0
+        self.tls_refusals = 0
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._tmp: Path | None = None
+        self._tls: TlsFiles | None = None
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    def start(self) -> BankSimulator:
+        self._stopping.clear()
+        self._tmp = Path(tempfile.mkdtemp(prefix="balance-desk-bank-sim-"))
+        self._tls = make_tls_files(self._tmp, client_passphrase=self._passphrase)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(self._tls.server_cert, self._tls.server_key)
+        context.load_verify_locations(self._tls.ca_cert)
+        context.verify_mode = ssl.CERT_REQUIRED
+        self._server = _TlsServer(("127.0.0.1", 0), _make_handler(self), context, self)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="bank-simulator",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            with self._lock:
+                live = list(self._connections)
+            for conn in live:  # keep-alive readers would otherwise wait for their timeout
+                with contextlib.suppress(OSError):
+                    conn.shutdown(socket.SHUT_RDWR)
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+
+    def __enter__(self) -> BankSimulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "start() the simulator first"
+        return f"https://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def tls(self) -> TlsFiles:
+        assert self._tls is not None, "start() the simulator first"
+        return self._tls
+
+    # --- tokens and switches --------------------------------------------------------------------
+
+    def issue_tokens(
+        self, *, client_id: str = "sim-client", lifetime_s: int | None = None
+    ) -> SimTokens:
+        """A new consent's first tokens (what the consent flow would hand over)."""
+        with self._lock:
+            consent = f"consent-{secrets.token_hex(4)}"
+            self._consents[consent] = _Consent(client_id)
+            access, refresh, expires = self._mint(consent, lifetime_s, new_refresh=True)
+        assert refresh is not None
+        return SimTokens(access, refresh, client_id, expires)
+
+    def _mint(
+        self, consent: str, lifetime_s: int | None, *, new_refresh: bool
+    ) -> tuple[str, str | None, datetime]:
+        lifetime = self.token_lifetime_s if lifetime_s is None else lifetime_s
+        access = _token("oa_sim_", self.token_length)
+        self._access[access] = (consent, time.time() + lifetime)
+        refresh = None
+        if new_refresh:
+            refresh = _token("oa_ref_", self.token_length)
+            self._refresh[refresh] = consent
+            self._consents[consent].refresh_tokens.add(refresh)
+        return access, refresh, datetime.now(UTC) + timedelta(seconds=lifetime)
+
+    def expire_access_tokens(self) -> None:
+        with self._lock:
+            self._access = {t: (c, 0.0) for t, (c, _) in self._access.items()}
+
+    def revoke_refresh_tokens(self) -> None:
+        with self._lock:
+            self._refresh.clear()
+
+    def add_fault(self, fault: BankFault) -> None:
+        with self._lock:
+            self._faults.append(fault)
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def requests_to(self, fragment: str) -> list[SeenRequest]:
+        with self._lock:
+            return [r for r in self.requests if fragment in r.path]
+
+    # --- request handling (called on the handler threads) ---------------------------------------
+
+    def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> _Reply:
+        path = urlsplit(target).path
+        with self._lock:
+            self.requests.append(SeenRequest(method, target, headers))
+            fault = self._take_fault(path)
+        if self.latency_s and self._stopping.wait(self.latency_s):  # simulated network latency
+            return _Reply(503, b"")
+        reply = self._answer(method, target, path, headers, body)
+        if fault is None:
+            return reply
+        if fault.delay_s and self._stopping.wait(fault.delay_s):
+            return _Reply(503, b"")
+        if fault.status is not None:
+            reply = _Reply(
+                fault.status,
+                fault.body
+                if fault.body is not None
+                else obie_error(fault.status, "UK.OBIE.UnexpectedError",
+                                fault.message or "Simulated fault"),
+                content_type=fault.content_type,
+            )
+        if fault.retry_after_s is not None:
+            reply.headers["Retry-After"] = str(fault.retry_after_s)
+        reply.headers.update(fault.headers)
+        reply.truncate_to = fault.truncate_to
+        return reply
+
+    def fail(self, status: int | None, *, times: int | None = 1, **options: Any) -> None:
+        self.add_fault(BankFault(status=status, times=times, **options))
+
+    def _answer(
+        self, method: str, target: str, path: str, headers: dict[str, str], body: bytes
+    ) -> _Reply:
+        if method == "POST" and path == "/token":
+            return self._token(body)
+        if method != "GET":
+            return _Reply(405, obie_error(405, "UK.OBIE.NotSupported", "Method not allowed"))
+        if headers.get("x-fapi-financial-id") != self.financial_id:
+            return _Reply(403, obie_error(403, "UK.OBIE.Header.Invalid",
+                                          "x-fapi-financial-id is missing or wrong"))
+        consent = self._authorised(headers.get("authorization", ""))
+        if consent is None:
+            return _Reply(401, obie_error(401, "UK.OBIE.Resource.Unauthorized",
+                                          "Access token is invalid or expired"))
+        if "x-fapi-customer-ip-address" not in headers:
+            wait = self._count_unattended(consent, path)
+            if wait is not None:
+                return _Reply(
+                    429,
+                    obie_error(429, "UK.OBIE.Rules.ResourceAccessLimitExceeded",
+                               "Unattended access is limited to 4 requests a day"),
+                    {"Retry-After": str(wait)},
+                )
+        return self._route(target, path)
+
+    def _take_fault(self, path: str) -> BankFault | None:
+        for fault in self._faults:
+            if (fault.path and fault.path in path) or (not fault.path and path != "/token"):
+                if fault.times is not None:
+                    fault.times -= 1
+                    if fault.times <= 0:
+                        self._faults.remove(fault)
+                return fault
+        return None
+
+    def _authorised(self, header: str) -> str | None:
+        token = header[7:] if header.startswith("Bearer ") else ""
+        with self._lock:
+            entry = self._access.get(token)
+        if entry is None or entry[1] <= time.time():
+            return None
+        return entry[0]
+
+    def _count_unattended(self, consent: str, path: str) -> int | None:
+        now = time.time()
+        with self._lock:
+            seen = self._unattended[(consent, path)]
+            while seen and seen[0] <= now - QUOTA_WINDOW_S:
+                seen.popleft()
+            if len(seen) >= self.quota_limit:
+                return int(seen[0] + QUOTA_WINDOW_S - now) + 1
+            seen.append(now)
+        return None
+
+    def _token(self, body: bytes) -> _Reply:
+        form = {k: v[0] for k, v in parse_qs(body.decode("ascii", "replace")).items()}
+        refresh = form.get("refresh_token", "")
+        with self._lock:
+            consent = self._refresh.get(refresh)
+            if form.get("grant_type") != "refresh_token" or consent is None:
+                return _Reply(400, json.dumps({"error": "invalid_grant",
+                                               "error_description": "Refresh token is invalid"
+                                               }).encode())
+            if form.get("client_id", self._consents[consent].client_id) != (
+                self._consents[consent].client_id
+            ):
+                return _Reply(401, json.dumps({"error": "invalid_client"}).encode())
+            self.refresh_count += 1
+            if self.rotate_refresh_tokens:
+                self._refresh.pop(refresh)
+            access, new_refresh, _ = self._mint(
+                consent, None, new_refresh=self.rotate_refresh_tokens
+            )
+        doc: dict[str, Any] = {
+            "access_token": access, "token_type": "Bearer", "expires_in": self.token_lifetime_s
+        }
+        if new_refresh:
+            doc["refresh_token"] = new_refresh
+        return _Reply(200, json.dumps(doc).encode())
+
+    def _route(self, target: str, path: str) -> _Reply:
+        query = parse_qs(urlsplit(target).query)
+        page = int(query.get("page", ["1"])[0]) if query.get("page", ["1"])[0].isdigit() else 1
+        parts = [unquote(p) for p in path.strip("/").split("/")]
+        if parts == ["accounts"]:
+            items = [a.account for a in self.accounts]
+            return self._page(items, page, "Account", "/accounts", self.accounts_per_page)
+        if len(parts) == 3 and parts[0] == "accounts" and parts[2] == "balances":
+            for account in self.accounts:
+                if account.account_id == parts[1]:
+                    return self._page(account.balances, page, "Balance", path,
+                                      self.balances_per_page)
+            return _Reply(404, obie_error(404, "UK.OBIE.Resource.NotFound", "No such account"))
+        return _Reply(404, obie_error(404, "UK.OBIE.Resource.NotFound", "No such resource"))
+
+    def _page(
+        self, items: list[dict[str, Any]], page: int, name: str, path: str, size: int
+    ) -> _Reply:
+        pages = max(1, -(-len(items) // size))
+        chunk = items[(page - 1) * size : page * size]
+        links = {"Self": f"{self.url}{path}?page={page}"}
+        if page < pages:
+            links["Next"] = f"{self.url}{path}?page={page + 1}"
+        if page > 1:
+            links["Prev"] = f"{self.url}{path}?page={page - 1}"
+        doc = {"Data": {name: chunk}, "Links": links, "Meta": {"TotalPages": pages}}
+        return _Reply(200, json.dumps(doc).encode())
+
+
+@dataclass
+class _Reply:
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "application/json"
+    truncate_to: int | None = None
+
+
+def _token(prefix: str, length: int) -> str:
+    return (prefix + secrets.token_urlsafe(length))[: max(length, len(prefix) + 8)]
+
+
+class _TlsServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        handler: type[BaseHTTPRequestHandler],
+        context: ssl.SSLContext,
+        sim: BankSimulator,
+    ) -> None:
+        super().__init__(address, handler)
+        self.context = context
+        self.sim = sim
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        conn, addr = self.socket.accept()
+        # The handshake runs on the connection's own thread, so one bad client never stalls
+        # the accept loop.
+        wrapped = self.context.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
+        return wrapped, addr
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Refused client certificates and clients that hang up are expected here, not bugs.
+        pass
+
+
+def _make_handler(sim: BankSimulator) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True
+        timeout = 30
+        server_version = "BalanceDeskBankSimulator/1"
+
+        def setup(self) -> None:
+            super().setup()
+            conn = self.connection
+            assert isinstance(conn, ssl.SSLSocket)
+            try:
+                conn.do_handshake()
+            except (ssl.SSLError, OSError):
+                with sim._lock:
+                    sim.tls_refusals += 1
+                raise
+            with sim._lock:
+                sim._connections.add(conn)
+
+        def finish(self) -> None:
+            with sim._lock:
+                sim._connections.discard(self.connection)
+            with contextlib.suppress(OSError):
+                super().finish()
+
+        def _serve(self, method: str) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            reply = sim.handle(method, self.path, headers, body)
+            self.send_response(reply.status)
+            self.send_header("Content-Type", reply.content_type)
+            self.send_header("Content-Length", str(len(reply.body)))
+            interaction = headers.get("x-fapi-interaction-id")
+            if interaction:
+                self.send_header("x-fapi-interaction-id", interaction)
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            if reply.truncate_to is None:
+                self.wfile.write(reply.body)
+                return
+            self.wfile.write(reply.body[: reply.truncate_to])
+            self.wfile.flush()
+            self.close_connection = True
+
+        def do_GET(self) -> None:
+            self._serve("GET")
+
+        def do_POST(self) -> None:
+            self._serve("POST")
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    return Handler
+
