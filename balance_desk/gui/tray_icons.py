@@ -1,21 +1,17 @@
-"""The tray icon: the app's mark with a small state badge in the corner, drawn with QPainter.
-
-When the packaged app icon exists under `balance_desk/resources/icons/` it is the base;
-otherwise a plain mark is drawn, so the tray never depends on a resource file being there.
+"""The tray icon for each state: the rendered icons from `gui/icons.py` (package data) when
+they load, otherwise the same idea drawn here with QPainter (the mark with a state badge), so
+the tray never depends on a resource file being there.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap
 
+from balance_desk.gui.icons import TrayState as IconState
+from balance_desk.gui.icons import app_icon, tray_icon
 from balance_desk.gui.tray_logic import TrayState
 
-_PACKAGE = Path(__file__).resolve().parent.parent
-# Installed: resources inside the package; from a checkout: the repository's icons/ folder.
-ICON_DIRS = (_PACKAGE / "resources" / "icons", _PACKAGE.parent / "icons")
 SIZES = (16, 22, 24, 32, 48, 64)
 BADGE_COLOURS: dict[TrayState, str] = {
     "ok": "#2e9d57",
@@ -32,21 +28,7 @@ STATE_WORDS: dict[TrayState, str] = {
 }
 
 
-def app_icon_file() -> Path | None:
-    """The app icon, if the icon resources are there."""
-    for folder in ICON_DIRS:
-        for name in ("app.svg", "balance-desk.svg", "app.png", "balance-desk.png"):
-            candidate = folder / name
-            if candidate.is_file():
-                return candidate
-    return None
-
-
 def _draw_base(painter: QPainter, size: int) -> None:
-    base = app_icon_file()
-    if base is not None:
-        QIcon(str(base)).paint(painter, 0, 0, size, size)
-        return
     # A rounded tile with two stacked bars: "balances, side by side".
     rect = QRectF(0.5, 0.5, size - 1.0, size - 1.0)
     painter.setPen(Qt.PenStyle.NoPen)
@@ -107,6 +89,16 @@ def state_pixmap(state: TrayState, size: int, device_pixel_ratio: float = 1.0) -
 
 
 def state_icon(state: TrayState) -> QIcon:
+    try:
+        provided = app_icon() if state == "idle" else tray_icon(IconState(state))
+    except (FileNotFoundError, ValueError):
+        provided = QIcon()
+    if not provided.isNull():
+        return provided
+    return drawn_icon(state)
+
+
+def drawn_icon(state: TrayState) -> QIcon:
     icon = QIcon()
     for size in SIZES:
         icon.addPixmap(state_pixmap(state, size))
