@@ -203,16 +203,23 @@ def obie_error(body: bytes) -> tuple[str | None, str | None]:
     if not isinstance(doc, dict):
         return None, None
     parts: list[str] = []
+    codes: list[str] = []
     message = doc.get("Message")
-    if isinstance(message, str) and message.strip():
-        parts.append(message.strip())
+    top = message.strip() if isinstance(message, str) else ""
+    if top:
+        parts.append(top)
     for item in _as_list(doc.get("Errors")):
         if not isinstance(item, dict):
             continue
         code, text = item.get("ErrorCode"), item.get("Message")
-        piece = ": ".join(str(x) for x in (code, text) if isinstance(x, str) and x)
-        if piece and piece not in parts:
-            parts.append(piece)
+        code = code if isinstance(code, str) and code else None
+        text = text.strip() if isinstance(text, str) and text.strip() else None
+        if text and text != top:
+            parts.append(f"{code}: {text}" if code else text)
+        elif code:
+            codes.append(code)
+    if codes:
+        parts[-1:] = [f"{parts[-1]} ({', '.join(codes)})" if parts else ", ".join(codes)]
     # OAuth-style answers from /token.
     for key in ("error_description", "error"):
         value = doc.get(key)
