@@ -1,0 +1,135 @@
+"""The tray icon on a real tray host: Xvfb plus Debian's `trayer` (a freedesktop system tray).
+
+Run in a subprocess with the xcb platform: the rest of the suite is offscreen, and a Qt
+application cannot switch platforms once it exists.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.xvfb
+
+PROBE = r"""
+import json, sys
+from datetime import UTC, datetime
+from decimal import Decimal
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+from balance_desk.gui.tray import BalanceTray
+from balance_desk.model import CryptoBalance, RevolutXResult
+
+app = QApplication([])
+deadline = datetime.now(UTC).timestamp() + 10
+while not QSystemTrayIcon.isSystemTrayAvailable() and datetime.now(UTC).timestamp() < deadline:
+    app.processEvents()
+available = QSystemTrayIcon.isSystemTrayAvailable()
+tray = BalanceTray()
+tray.record("revolut_x", RevolutXResult(
+    status="ok", fetched_at=datetime(2026, 3, 1, 12, 0, tzinfo=UTC),
+    balances=(CryptoBalance(currency="BTC", available=Decimal("1.25"),
+                            reserved=Decimal("0"), total=Decimal("1.25")),)))
+tray.show()
+
+def report() -> None:
+    icon = tray.icon
+    geometry = icon.geometry() if icon is not None else None
+    print(json.dumps({
+        "available": available,
+        "has_tray": tray.has_tray,
+        "visible": icon is not None and icon.isVisible(),
+        "geometry": [geometry.x(), geometry.y(), geometry.width(), geometry.height()]
+                    if geometry is not None else None,
+        "tooltip": icon.toolTip() if icon is not None else None,
+        "icon_null": icon is None or icon.icon().isNull(),
+    }), flush=True)
+    app.quit()
+
+def wait_for_geometry(tries=[0]) -> None:
+    tries[0] += 1
+    icon = tray.icon
+    if icon is not None and icon.geometry().width() > 0 or tries[0] > 100:
+        report()
+    else:
+        QTimer.singleShot(50, wait_for_geometry)
+
+QTimer.singleShot(0, wait_for_geometry)
+app.exec()
+"""
+
+
+@pytest.fixture
+def tray_host(tmp_path: Path) -> Iterator[dict[str, str]]:
+    xvfb_bin, trayer_bin = shutil.which("Xvfb"), shutil.which("trayer")
+    if xvfb_bin is None or trayer_bin is None:
+        pytest.skip("needs Xvfb and trayer (scripts/setup installs them)")
+    # -displayfd: Xvfb picks a free display and writes its number once it accepts clients.
+    read_end, write_end = os.pipe()
+    xvfb = subprocess.Popen(
+        [xvfb_bin, "-displayfd", str(write_end), "-screen", "0", "1024x768x24",
+         "-nolisten", "tcp"],
+        pass_fds=(write_end,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write_end)
+    trayer = None
+    try:
+        ready, _, _ = select.select([read_end], [], [], 15)
+        number = os.read(read_end, 64).decode().strip() if ready else ""
+        if not number.isdigit():
+            pytest.fail("Xvfb did not start")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("WAYLAND", "QT_QPA"))}
+        env.update(DISPLAY=f":{number}", QT_QPA_PLATFORM="xcb", HOME=str(tmp_path))
+        trayer = subprocess.Popen(
+            [trayer_bin, "--edge", "top", "--align", "right", "--width", "10",
+             "--height", "32", "--SetDockType", "true"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        yield env
+    finally:
+        os.close(read_end)
+        for process in (trayer, xvfb):
+            if process is not None:
+                process.terminate()
+                try:
+                    process.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+
+def test_icon_appears_in_a_real_tray_with_its_tooltip(tray_host: dict[str, str]) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        env=tray_host,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert done.returncode == 0, done.stderr
+    line = [ln for ln in done.stdout.splitlines() if ln.startswith("{")][-1]
+    report = json.loads(line)
+    assert report["available"] is True, done.stderr
+    assert report["has_tray"] is True
+    assert report["visible"] is True
+    assert not report["icon_null"]
+    x, y, width, height = report["geometry"]
+    assert width > 0 and height > 0, report
+    assert 0 <= x < 1024 and 0 <= y < 768
+    tooltip = report["tooltip"]
+    assert tooltip.startswith("Balance Desk\nRevolut X, updated ")
+    assert "BTC 1.25" in tooltip
+    assert "Bank: loading…" in tooltip
