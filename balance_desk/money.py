@@ -9,12 +9,18 @@ from decimal import MAX_PREC, Decimal, InvalidOperation, localcontext
 # A fixed mask for privacy mode: the same for every amount, so it does not leak the length.
 PRIVACY_MASK = "•••••"
 
-_PLAIN_DECIMAL = re.compile(r"\d+(?:\.\d+)?")
-_SIGNED_DECIMAL = re.compile(r"-?\d+(?:\.\d+)?")
+# ASCII digits only: `\d` would also admit other scripts' digits, which Decimal() accepts.
+_PLAIN_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+_SIGNED_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 
 
 class AmountError(ValueError):
     """A string that is not a plain, finite, non-negative decimal number."""
+
+
+def is_plain_amount(text: str) -> bool:
+    """True for exactly the strings `parse_amount` accepts (non-negative): a cheap pre-check."""
+    return _PLAIN_DECIMAL.fullmatch(text) is not None
 
 
 def parse_amount(text: object, *, allow_negative: bool = False) -> Decimal:

@@ -1,0 +1,169 @@
+"""HTTP plumbing any source can share: API-root checks, TLS options, capped body reads, human
+messages for transport failures and retry back-off. Nothing here knows a particular API."""
+
+from __future__ import annotations
+
+import ipaddress
+import random
+import ssl
+import urllib.request
+from pathlib import Path
+
+import httpx
+
+from balance_desk.sources.errors import ConfigError, NetworkError, ProtocolError
+
+# Connect fails fast (a dead host should not freeze a refresh); reads allow a slow server.
+DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=15.0, write=10.0, pool=5.0)
+# Far above any real balance list, far below what could hurt memory.
+MAX_BODY_BYTES = 4 * 1024 * 1024
+
+
+def is_loopback_host(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_api_root(url: str, *, service: str) -> str:
+    """The API root without a trailing slash; plain http only for this computer (simulators)."""
+    text = url.strip()
+    try:
+        parsed = httpx.URL(text)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise ConfigError(f"The {service} API root {text!r} is not a valid URL.") from exc
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise ConfigError(
+            f"The {service} API root {text!r} must be an https:// URL with a host name."
+        )
+    if parsed.scheme == "http" and not is_loopback_host(parsed.host):
+        raise ConfigError(
+            f"Refusing the plain http:// API root {text!r}: keys and balances must not cross "
+            "the network unencrypted. Use https:// (plain http is allowed only for 127.0.0.1, "
+            "where the simulator runs)."
+        )
+    if parsed.query or parsed.fragment:
+        raise ConfigError(f"The {service} API root {text!r} must not have a query or fragment.")
+    return text.rstrip("/")
+
+
+def tls_verify(ca_bundle: str | None, *, service: str) -> ssl.SSLContext | bool:
+    """Verification is always on; a CA bundle only adds the authorities a proxy or test uses."""
+    if not ca_bundle:
+        return True
+    path = Path(ca_bundle).expanduser()
+    try:
+        return ssl.create_default_context(cafile=str(path))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"The {service} CA bundle {path} does not exist.") from exc
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(
+            f"The {service} CA bundle {path} is not a readable PEM certificate file ({exc})."
+        ) from exc
+
+
+def environment_proxy(url: httpx.URL) -> httpx.Proxy | None:
+    """The proxy the environment (HTTPS_PROXY, NO_PROXY...) asks for; never for loopback."""
+    if is_loopback_host(url.host) or urllib.request.proxy_bypass(url.host):
+        return None
+    proxies = urllib.request.getproxies()
+    proxy = proxies.get(url.scheme) or proxies.get("all")
+    return httpx.Proxy(proxy) if proxy else None
+
+
+def make_transport(
+    api_root: str, ca_bundle: str | None, *, service: str
+) -> httpx.HTTPTransport:
+    """A keep-alive transport for one API root: TLS verified, environment proxy honoured."""
+    url = httpx.URL(api_root)
+    loopback = is_loopback_host(url.host)
+    return httpx.HTTPTransport(
+        verify=tls_verify(ca_bundle, service=service),
+        proxy=environment_proxy(url),
+        trust_env=not loopback,  # SSL_CERT_FILE and friends
+    )
+
+
+def read_capped(response: httpx.Response, *, service: str, cap: int = MAX_BODY_BYTES) -> bytes:
+    """The whole (decoded) body of a streamed response, refused unparsed when it passes `cap`."""
+    too_big = ProtocolError(
+        f"{service} sent an answer larger than {cap // (1024 * 1024)} MB; refusing to read it "
+        "(is something other than the API answering at this address?).",
+        http_status=response.status_code,
+    )
+    declared = response.headers.get("Content-Length")
+    if declared is not None and declared.isdigit():
+        if int(declared) > cap:
+            raise too_big
+        if "Content-Encoding" not in response.headers:
+            # The length is known and nothing will inflate it: read it in one go.
+            return response.read()
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > cap:
+            raise too_big
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def describe_body(body: bytes, content_type: str | None) -> str:
+    """A few words for an answer that is not the API's JSON, for error messages."""
+    head = body.lstrip()[:200].lower()
+    if not head:
+        return "an empty answer"
+    if "html" in (content_type or "").lower() or head.startswith((b"<!doctype", b"<html")):
+        return "an HTML page (often a proxy, firewall or captive portal)"
+    return f"an answer that is not JSON ({content_type or 'no content type'})"
+
+
+def _is_tls_failure(exc: BaseException) -> ssl.SSLError | None:
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return None
+        if isinstance(seen, ssl.SSLError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def network_error(exc: httpx.TransportError, *, service: str, url: httpx.URL) -> NetworkError:
+    """A sentence a user can act on for every way the connection itself can fail."""
+    where = f"{url.host}:{url.port}" if url.port else url.host
+    tls = _is_tls_failure(exc)
+    if tls is not None:
+        reason = getattr(tls, "verify_message", None) or getattr(tls, "reason", None) or str(tls)
+        return NetworkError(
+            f"The secure connection to {where} failed ({reason}). If you reach {service} "
+            "through a proxy or test server with its own certificate authority, give its CA "
+            "bundle with --ca-bundle; verification is never switched off."
+        )
+    if isinstance(exc, httpx.ConnectTimeout):
+        return NetworkError(f"Connecting to {service} at {where} timed out; check your network.")
+    if isinstance(exc, httpx.ConnectError):
+        return NetworkError(
+            f"Could not connect to {service} at {where} ({_first_line(exc)}); check your network "
+            "and the API root."
+        )
+    if isinstance(exc, httpx.ReadTimeout | httpx.WriteTimeout | httpx.PoolTimeout):
+        return NetworkError(f"{service} at {where} did not answer in time; try again later.")
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return NetworkError(
+            f"The connection to {service} at {where} broke before the whole answer arrived."
+        )
+    return NetworkError(f"Network problem talking to {service} at {where}: {_first_line(exc)}.")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def backoff_delay(attempt: int, *, base_s: float, cap_s: float) -> float:
+    """Full-jitter exponential back-off, so many clients never retry in lock step."""
+    return random.uniform(0, min(cap_s, base_s * (2**attempt)))  # noqa: S311 - not crypto
