@@ -1,0 +1,67 @@
+"""The immutable objects that cross from the poller's threads to the GUI thread (and the tray)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from balance_desk.gui.table_model import TableRow
+from balance_desk.model import BankResult, ErrorInfo, RevolutXResult
+from balance_desk.service import SourceName
+
+SourceState = Literal["loading", "ok", "error", "not_configured"]
+
+SOURCE_TITLES: dict[SourceName, str] = {"revolut_x": "Revolut X", "bank": "Bank"}
+
+
+@dataclass(frozen=True, slots=True)
+class TotalLine:
+    currency: str
+    label: str
+    amount: Decimal
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class TableData:
+    """Rows and totals ready to show, built on a worker thread."""
+
+    rows: tuple[TableRow, ...]
+    totals: tuple[TotalLine, ...]
+    # Accounts whose figures are carried over from an earlier refresh (bank only).
+    stale_rows: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SourceUpdate:
+    """Everything the window shows about one source at one moment."""
+
+    source: SourceName
+    state: SourceState
+    refreshing: bool = False
+    # The latest finished fetch (successful or not).
+    result: RevolutXResult | BankResult | None = None
+    # The figures to show: from the latest success, which may be older than `result`.
+    table: TableData | None = None
+    figures_at: datetime | None = None
+    last_attempt_at: datetime | None = None
+    next_refresh_at: datetime | None = None
+    error: ErrorInfo | None = None
+    failures: int = 0
+    configured: bool = True
+
+    @property
+    def title(self) -> str:
+        return SOURCE_TITLES[self.source]
+
+    @property
+    def stale(self) -> bool:
+        """Figures are on screen but the latest attempt to refresh them failed."""
+        return self.state == "error" and self.table is not None and bool(self.table.rows)
+
+    @property
+    def done(self) -> bool:
+        """At least one fetch has finished (whatever its outcome)."""
+        return self.state != "loading"

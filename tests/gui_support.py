@@ -1,0 +1,147 @@
+"""A running app for the GUI tests: the demo simulators on loopback, the real sources, the real
+poller thread and the real window, wired by the app's own controller."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QLocale
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from balance_desk.commands import build_sources
+from balance_desk.config import Settings
+from balance_desk.gui.app import AppController
+from balance_desk.gui.main_window import MainWindow
+from balance_desk.gui.poller import Cleanup, Poller
+from balance_desk.gui.snapshots import SourceUpdate
+from balance_desk.service import Source, SourceName
+from balance_desk.simulator.demo import DemoEnvironment, start_demo
+from balance_desk.simulator.open_banking import BankSimulator
+from balance_desk.simulator.revolut_x import RevolutXSimulator
+
+# The offscreen platform cannot pass size hints to a window manager; harmless and expected.
+OFFSCREEN_NOISE = "does not support propagateSizeHints"
+# Long intervals: only the tests decide when a refresh happens.
+QUIET = Settings(crypto_interval_s=3600, bank_interval_s=3600)
+
+
+def english_grouped(text: str) -> str:
+    """What the window should show for a wire amount: every digit, grouped in English."""
+    return format(Decimal(text), ",f")
+
+
+def signed(raw: dict[str, Any]) -> str:
+    amount = str(raw["Amount"]["Amount"])
+    return "-" + amount if raw["CreditDebitIndicator"] == "Debit" else amount
+
+
+@dataclass
+class App:
+    env: DemoEnvironment
+    controller: AppController
+
+    @property
+    def window(self) -> MainWindow:
+        return self.controller.window
+
+    @property
+    def poller(self) -> Poller:
+        return self.controller.poller
+
+    @property
+    def crypto_sim(self) -> RevolutXSimulator:
+        return self.env.revolut_x
+
+    @property
+    def bank_sim(self) -> BankSimulator:
+        bank = getattr(self.env, "bank", None)
+        assert isinstance(bank, BankSimulator)
+        return bank
+
+    def latest(self, name: SourceName) -> SourceUpdate:
+        update = self.poller.latest(name)
+        assert update is not None
+        return update
+
+    def wait_done(self, qtbot: QtBot, *names: SourceName, timeout: int = 10_000) -> None:
+        """Until each named source has finished a fetch and is not refreshing."""
+
+        def finished() -> None:
+            for name in names or ("revolut_x", "bank"):
+                update = self.poller.latest(name)
+                assert update is not None and update.done and not update.refreshing
+
+        qtbot.waitUntil(finished, timeout=timeout)
+
+    def refresh_and_wait(self, qtbot: QtBot, *names: SourceName) -> None:
+        with qtbot.waitSignal(self.poller.updated, timeout=5_000):
+            self.window.refresh_action.trigger()
+        self.wait_done(qtbot, *names)
+
+
+def start_app(qtbot: QtBot, env: DemoEnvironment, **options: Any) -> App:
+    QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
+
+    def factory() -> tuple[list[Source], Cleanup | None]:
+        return build_sources(env.store, env.settings), None
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    controller = AppController(app, factory=factory, settings=QUIET, **options)
+    qtbot.addWidget(controller.window)
+    controller.show()
+    controller.poller.start()
+    return App(env, controller)
+
+
+def _with_bank(env: DemoEnvironment) -> BankSimulator | None:
+    """Until the demo starts a bank simulator itself, start one and wire it like `keys set bank`
+    would; returns it when this function started it (the caller stops it)."""
+    if isinstance(getattr(env, "bank", None), BankSimulator):
+        return None
+    from balance_desk.config import BankSettings
+    from balance_desk.credentials import BankCredentials
+
+    sim = BankSimulator().start()
+    env.settings.bank = BankSettings(
+        preset="custom",
+        url=sim.url,
+        financial_id=sim.financial_id,
+        cert_path=str(sim.tls.client.cert_path),
+        key_path=str(sim.tls.client.key_path),
+        ca_bundle=str(sim.tls.ca_cert),
+    )
+    tokens = sim.issue_tokens()
+    env.store.set_bank(
+        BankCredentials(
+            access_token=tokens.access_token,
+            refresh_token=tokens.refresh_token,
+            client_id=tokens.client_id,
+            expires_at=tokens.expires_at,
+        )
+    )
+    env.bank = sim  # type: ignore[attr-defined]
+    return sim
+
+
+@pytest.fixture(name="demo_env")
+def demo_env_fixture() -> Iterator[DemoEnvironment]:
+    with start_demo() as env:
+        started = _with_bank(env)
+        try:
+            yield env
+        finally:
+            if started is not None:
+                started.stop()
+
+
+@pytest.fixture(name="gui_app")
+def gui_app_fixture(qtbot: QtBot, demo_env: DemoEnvironment) -> Iterator[App]:
+    app = start_app(qtbot, demo_env)
+    yield app
+    app.controller.shutdown()

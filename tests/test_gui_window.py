@@ -1,0 +1,263 @@
+"""The window against the demo simulators: the figures, sorting, filtering, privacy, copying."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QTextBrowser
+from pytestqt.qtbot import QtBot
+
+from balance_desk.config import Settings
+from balance_desk.gui.bank_table import AMOUNT_COLUMN, BANK_COLUMNS
+from balance_desk.gui.crypto_table import CRYPTO_COLUMNS
+from balance_desk.gui.table_model import SORT_ROLE, BreakdownModel
+from balance_desk.gui.table_pane import BreakdownPane
+from balance_desk.money import PRIVACY_MASK
+from balance_desk.simulator.demo import DemoEnvironment
+from balance_desk.simulator.revolut_x import Fault
+from tests.gui_support import (  # noqa: F401 - fixtures are used by name
+    OFFSCREEN_NOISE,
+    App,
+    demo_env_fixture,
+    english_grouped,
+    gui_app_fixture,
+    signed,
+    start_app,
+)
+
+pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_NOISE)
+
+
+def cells(model: BreakdownModel, column: int) -> list[str]:
+    return [str(model.data(model.index(r, column))) for r in range(model.rowCount())]
+
+
+def shown_rows(pane: BreakdownPane) -> list[list[str]]:
+    proxy = pane.proxy
+    return [
+        [str(proxy.data(proxy.index(r, c))) for c in range(proxy.columnCount())]
+        for r in range(proxy.rowCount())
+    ]
+
+
+def test_window_paints_loading_state_before_any_answer(
+    qtbot: QtBot, demo_env: DemoEnvironment
+) -> None:
+    demo_env.revolut_x.add_fault(Fault(status=None, times=None, delay_s=2.0))
+    app = start_app(qtbot, demo_env)
+    try:
+        qtbot.waitExposed(app.window)
+        assert "Loading balances from Revolut X" in app.window.crypto_pane.notice.text()
+        assert "loading" in app.window.status_labels["revolut_x"].plain
+        assert app.window.crypto_pane.model.rowCount() == 0
+    finally:
+        app.controller.shutdown()
+
+
+def test_both_tables_fill_with_the_exact_figures(qtbot: QtBot, gui_app: App) -> None:
+    gui_app.wait_done(qtbot)
+    crypto = gui_app.window.crypto_pane
+    expected = {
+        raw["currency"]: raw for raw in __import__("json").loads(gui_app.crypto_sim.balances_body())
+    }
+    rows = {row[0]: row for row in shown_rows(crypto)}
+    assert set(rows) == set(expected)
+    for currency, raw in expected.items():
+        row = rows[currency]
+        assert row[1] == english_grouped(raw["available"])
+        assert row[2] == english_grouped(raw["reserved"])
+        assert row[3] == (english_grouped(raw["staked"]) if raw.get("staked") else "—")
+        assert row[4] == english_grouped(raw["total"])
+    assert "Totals: " in crypto.footer.text()
+
+    bank = gui_app.window.bank_pane
+    shown = shown_rows(bank)
+    wanted = sorted(
+        (signed(raw), raw["Type"], raw["Amount"]["Currency"])
+        for account in gui_app.bank_sim.accounts
+        for raw in account.balances
+    )
+    got = sorted(
+        (row[AMOUNT_COLUMN].replace(",", ""), row[2], row[5]) for row in shown
+    )
+    assert got == wanted
+    assert len(shown) == len(wanted)
+    # Grouping and the server's scale: 12000000.5 stays 12,000,000.5.
+    assert any(row[AMOUNT_COLUMN] == "12,000,000.5" for row in shown)
+    assert "GBP totals" in bank.footer.text()
+    assert gui_app.latest("bank").state == "ok"
+
+
+def test_sorting_is_numeric_and_text_case_insensitive(qtbot: QtBot, gui_app: App) -> None:
+    gui_app.wait_done(qtbot)
+    gui_app.crypto_sim.set_balances(
+        [
+            {"currency": c, "available": a, "reserved": "0", "total": a}
+            for c, a in (("btc", "9"), ("ETH", "10"), ("Ada", "100.5"), ("dot", "2.25"))
+        ]
+    )
+    gui_app.refresh_and_wait(qtbot, "revolut_x")
+    pane = gui_app.window.crypto_pane
+    pane.view.sortByColumn(1, Qt.SortOrder.AscendingOrder)
+    assert [r[1] for r in shown_rows(pane)] == ["2.25", "9", "10", "100.5"]
+    pane.view.sortByColumn(1, Qt.SortOrder.DescendingOrder)
+    assert [r[1] for r in shown_rows(pane)] == ["100.5", "10", "9", "2.25"]
+    assert pane.proxy.data(pane.proxy.index(0, 1), SORT_ROLE) == Decimal("100.5")
+    pane.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    assert [r[0] for r in shown_rows(pane)] == ["Ada", "btc", "dot", "ETH"]
+
+
+def test_filter_box_narrows_each_table(qtbot: QtBot, gui_app: App) -> None:
+    gui_app.wait_done(qtbot)
+    crypto = gui_app.window.crypto_pane
+    QTest.keyClicks(crypto.filter, "eth")
+    assert [r[0] for r in shown_rows(crypto)] == ["ETH"]
+    assert crypto.count.text().startswith("1 of ")
+    crypto.filter.clear()
+    assert len(shown_rows(crypto)) == crypto.model.rowCount() > 1
+
+    bank = gui_app.window.bank_pane
+    QTest.keyClicks(bank.filter, "savings")
+    rows = shown_rows(bank)
+    assert rows and all(r[1] == "Savings" for r in rows)
+    # Amounts are not searchable: a filter must not reveal a figure hidden by privacy mode.
+    bank.filter.setText("12000000")
+    assert shown_rows(bank) == []
+
+
+def visible_texts(app: App) -> list[str]:
+    window = app.window
+    texts = [window.windowTitle()]
+    texts += [label.text() for label in window.findChildren(QLabel)]
+    texts += [label.toolTip() for label in window.findChildren(QLabel)]
+    texts += [b.toPlainText() for b in window.findChildren(QTextBrowser)]
+    texts += [b.text() for b in window.findChildren(QAbstractButton)]
+    for pane, columns in ((window.crypto_pane, CRYPTO_COLUMNS), (window.bank_pane, BANK_COLUMNS)):
+        for column, spec in enumerate(columns):
+            if spec.kind != "percent":  # percentages may stay visible
+                texts += cells(pane.model, column)
+    return texts
+
+
+def test_privacy_masks_every_amount_on_every_surface(qtbot: QtBot, gui_app: App) -> None:
+    gui_app.wait_done(qtbot)
+    window = gui_app.window
+    bank = window.bank_pane
+    # Select the overdraft balance so that the detail pane lists credit lines and amounts.
+    row = next(i for i, r in enumerate(shown_rows(bank)) if r[0] == "Main GBP" and
+               r[2] == "InterimAvailable")
+    bank.view.setCurrentIndex(bank.proxy.index(row, 0))
+    assert "500.00" in window.detail.toPlainText()
+
+    amounts = set()
+    for pane, columns in ((window.crypto_pane, CRYPTO_COLUMNS), (bank, BANK_COLUMNS)):
+        for column, spec in enumerate(columns):
+            if spec.kind == "amount":
+                # Single digits ("0") would match any clock time; real figures are longer.
+                amounts |= {
+                    t for t in cells(pane.model, column) if re.search(r"\d", t) and len(t) > 2
+                }
+    assert len(amounts) > 20
+
+    QTest.keyClick(window, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier
+                   | Qt.KeyboardModifier.ShiftModifier)
+    assert window.privacy and window.privacy_action.isChecked()
+    texts = visible_texts(gui_app)
+    leaks = {a for a in amounts for t in texts if a in t}
+    assert leaks == set()
+    for pane, columns in ((window.crypto_pane, CRYPTO_COLUMNS), (bank, BANK_COLUMNS)):
+        for column, spec in enumerate(columns):
+            if spec.kind == "amount":
+                assert set(cells(pane.model, column)) <= {PRIVACY_MASK, ""}
+    assert PRIVACY_MASK in window.detail.toPlainText()
+    assert PRIVACY_MASK in window.crypto_pane.footer.text()
+    # Persisted, and a new window starts masked.
+    assert Settings.load().privacy_mode is True
+    QTest.keyClick(window, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier
+                   | Qt.KeyboardModifier.ShiftModifier)
+    assert not window.privacy
+    assert Settings.load().privacy_mode is False
+
+
+def test_ctrl_c_copies_selected_cells_as_tsv(qtbot: QtBot, gui_app: App) -> None:
+    gui_app.wait_done(qtbot)
+    pane = gui_app.window.crypto_pane
+    pane.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    proxy = pane.proxy
+    selection = pane.view.selectionModel()
+    from PySide6.QtCore import QItemSelectionModel
+
+    for row in (0, 1):
+        for column in (0, 4):
+            selection.select(proxy.index(row, column), QItemSelectionModel.SelectionFlag.Select)
+    pane.view.setFocus()
+    QTest.keyClick(pane.view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    first, second = shown_rows(pane)[:2]
+    clip = QGuiApplication.clipboard().text()
+    assert clip == "\n".join(
+        f"{r[0]}\t{r[4].replace(',', '')}" for r in (first, second)
+    )
+    pane.view.copy_value(proxy.index(0, 4))
+    assert QGuiApplication.clipboard().text() == first[4].replace(",", "")
+
+
+def test_detail_pane_explains_the_balance_type_and_the_credit_card_caveat(
+    qtbot: QtBot, gui_app: App
+) -> None:
+    gui_app.wait_done(qtbot)
+    bank = gui_app.window.bank_pane
+    rows = shown_rows(bank)
+    card = next(i for i, r in enumerate(rows) if r[1] == "CreditCard" and
+                r[2] == "InterimAvailable")
+    bank.view.setCurrentIndex(bank.proxy.index(card, 3))
+    text = gui_app.window.detail.toPlainText()
+    assert "unused part of your credit limit" in text
+    assert "Available now" in text
+    assert "included: already counted inside the amount" in text
+    booked = next(i for i, r in enumerate(rows) if r[2] == "InterimBooked")
+    bank.view.setCurrentIndex(bank.proxy.index(booked, 0))
+    assert "settled" in gui_app.window.detail.toPlainText()
+
+
+def test_sort_tab_and_geometry_persist_between_runs(
+    qtbot: QtBot, demo_env: DemoEnvironment
+) -> None:
+    first = start_app(qtbot, demo_env)
+    first.wait_done(qtbot)
+    first.window.crypto_pane.view.sortByColumn(4, Qt.SortOrder.DescendingOrder)
+    first.window.tabs.setCurrentIndex(1)
+    first.window.resize(700, 455)  # within the offscreen 800x600 screen
+    first.window.close()
+    first.controller.shutdown()
+
+    second = start_app(qtbot, demo_env)
+    try:
+        second.wait_done(qtbot)
+        assert second.window.tabs.currentIndex() == 1
+        model = second.window.crypto_pane.model
+        assert (model.sort_column, model.sort_order) == (4, Qt.SortOrder.DescendingOrder)
+        totals = [
+            Decimal(str(model.data(model.index(r, 4), SORT_ROLE)))
+            for r in range(model.rowCount())
+        ]
+        assert totals == sorted(totals, reverse=True)
+        assert (second.window.width(), second.window.height()) == (700, 455)
+    finally:
+        second.controller.shutdown()
+
+
+def test_every_control_has_an_accessible_name(qtbot: QtBot, gui_app: App) -> None:
+    window = gui_app.window
+    for widget in (
+        window.crypto_pane.filter, window.bank_pane.filter, window.crypto_pane.view,
+        window.bank_pane.view, window.detail, window.tabs, window.toolbar,
+    ):
+        assert widget.accessibleName(), widget
+    assert window.refresh_action.shortcut().toString() == "F5"
+    assert window.privacy_action.shortcut().toString() == "Ctrl+Shift+H"
+    assert QApplication.instance() is not None
