@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
 from balance_desk.config import BANK_PRESETS, BankPreset, BankSettings, data_dir
 from balance_desk.credentials import BankCredentials
 from balance_desk.gui.connection_test import CheckOutcome, check_bank
-from balance_desk.gui.key_setup_page import HINT_STYLE, OK_STYLE, SourcePage, show_message
+from balance_desk.gui.key_setup_page import OK_STYLE, WARN_STYLE, SourcePage, show_message
 from balance_desk.gui.secret_field import FilePicker, SecretField, message_label
 from balance_desk.service import now_utc
 from balance_desk.sources.bank_files import check_ca_bundle, check_transport_files
@@ -158,7 +158,7 @@ class BankPage(SourcePage):
             note = f"✓ Certificate for “{summary.subject}”, valid until {until}."
             if summary.expires_soon:
                 note += " It expires soon: order a new one."
-            show_message(self.files_status, note, HINT_STYLE if summary.expires_soon else OK_STYLE)
+            show_message(self.files_status, note, WARN_STYLE if summary.expires_soon else OK_STYLE)
         else:
             show_message(self.files_status, None)
         return problems

@@ -22,7 +22,8 @@ from balance_desk.gui.secret_field import message_label
 
 ERROR_STYLE = "color: #c62828;"
 OK_STYLE = "color: #2e7d32;"
-HINT_STYLE = "color: palette(mid);"
+HINT_STYLE = ""  # the normal text colour: information, neither good nor bad
+WARN_STYLE = "color: #a15c00;"
 
 
 def show_message(label: QLabel, text: str | None, style: str = ERROR_STYLE) -> None:

@@ -35,6 +35,7 @@ from balance_desk.gui.key_setup_page import (
     ERROR_STYLE,
     HINT_STYLE,
     OK_STYLE,
+    WARN_STYLE,
     Advanced,
     SourcePage,
     show_message,
@@ -310,7 +311,7 @@ class RevolutXPage(SourcePage):
                 f"Revolut X API keys are 64 letters and digits; this one has {len(key)} "
                 "characters. Check that it was copied whole."
             )
-        show_message(self.api_key_hint, hint, HINT_STYLE)
+        show_message(self.api_key_hint, hint, WARN_STYLE)
         super().revalidate()
 
     def find_problems(self) -> list[str]:
