@@ -63,6 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="quit once every configured source has been refreshed (exit 1 if any failed)",
     )
     parser.add_argument("--minimized", action="store_true", help="start hidden in the tray")
+    parser.add_argument(
+        "--keyring-backend",
+        action="store_true",
+        help="print which OS keyring backend is in use and exit (1 if there is no usable one)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     keys = commands.add_parser("keys", help="set up, show or delete credentials")
@@ -119,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
         setup_logging(verbose=args.verbose)
     except (OSError, ConfigError) as exc:
         print(f"balance-desk: cannot open the log file: {exc}", file=sys.stderr)
+    if args.keyring_backend:
+        return print_keyring_backend()
     if args.command is None:
         return run_gui(args)
     from balance_desk import commands
@@ -133,6 +140,19 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
+
+
+def print_keyring_backend() -> int:
+    """A support diagnostic, and the proof that a frozen build still finds keyring's backends
+    (they are discovered through package metadata that freezing tends to lose)."""
+    from balance_desk.credentials import CredentialStore
+
+    try:
+        print(CredentialStore().backend_name)
+    except ConfigError as exc:
+        print(f"balance-desk: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
 
 
 def run_gui(args: argparse.Namespace) -> int:
