@@ -8,7 +8,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from balance_desk.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
-from balance_desk.config import Settings, data_dir
+from balance_desk.config import SETTINGS_FILE, Settings, data_dir
 from balance_desk.credentials import CredentialStore
 from balance_desk.model import BankResult, ErrorInfo, RevolutXResult, Snapshot
 from balance_desk.money import plain
@@ -16,6 +16,7 @@ from balance_desk.service import Source, fetch_snapshot
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from pathlib import Path
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -169,20 +170,53 @@ def render_snapshot(snapshot: Snapshot) -> str:
 # --- keys (source-specific parts are filled in by each source's work) ---------------------------
 
 
+def _show_revolut_x(store: CredentialStore, settings: Settings) -> list[str]:
+    from balance_desk.keys_revolut_x import show_revolut_x
+
+    return show_revolut_x(store, settings)
+
+
+def _delete_revolut_x(store: CredentialStore) -> None:
+    from balance_desk.keys_revolut_x import delete_revolut_x
+
+    delete_revolut_x(store)
+
+
+# One entry per source: `keys show` prints each section, `keys delete SOURCE` calls its deleter.
+KEY_SHOW_SECTIONS: list[Callable[[CredentialStore, Settings], list[str]]] = [_show_revolut_x]
+KEY_DELETERS: dict[str, Callable[[CredentialStore], None]] = {"revolut-x": _delete_revolut_x}
+
+
 def cmd_keys_show(args: argparse.Namespace) -> int:
-    raise UsageError("keys show is not implemented yet")
+    settings = Settings.load()
+    store = CredentialStore()
+    lines = [f"Keyring:  {store.backend_name}", f"Settings: {data_dir() / SETTINGS_FILE}"]
+    for section in KEY_SHOW_SECTIONS:
+        lines += ["", *section(store, settings)]
+    print("\n".join(lines))
+    return EXIT_OK
 
 
 def cmd_keys_delete(args: argparse.Namespace) -> int:
-    raise UsageError("keys delete is not implemented yet")
+    deleter = KEY_DELETERS.get(args.source)
+    if deleter is None:
+        raise UsageError(f"keys delete {args.source} is not implemented yet")
+    deleter(CredentialStore())
+    return EXIT_OK
 
 
 def cmd_keys_set_revolut_x(args: argparse.Namespace) -> int:
-    raise UsageError("keys set revolut-x is not implemented yet")
+    from balance_desk.keys_revolut_x import set_revolut_x
+
+    set_revolut_x(args, CredentialStore())
+    return EXIT_OK
 
 
 def cmd_keys_generate_revolut_x(args: argparse.Namespace) -> int:
-    raise UsageError("keys generate revolut-x is not implemented yet")
+    from balance_desk.keys_revolut_x import generate_revolut_x
+
+    generate_revolut_x(CredentialStore())
+    return EXIT_OK
 
 
 def cmd_keys_set_bank(args: argparse.Namespace) -> int:
@@ -190,4 +224,16 @@ def cmd_keys_set_bank(args: argparse.Namespace) -> int:
 
 
 def cmd_simulator(args: argparse.Namespace) -> int:
-    raise UsageError("simulator is not implemented yet")
+    from balance_desk.simulator.console import RunningSimulator, run_foreground, start_revolut_x
+
+    def revolut_x(workdir: Path) -> RunningSimulator:
+        return start_revolut_x(args.port, workdir)
+
+    # Each simulator is one starter; the bank's joins this list.
+    starters: list[Callable[[Path], RunningSimulator]] = [revolut_x]
+    try:
+        return run_foreground(starters)
+    except OSError as exc:
+        raise UsageError(
+            f"Cannot start the simulator on 127.0.0.1 port {args.port}: {exc.strerror or exc}"
+        ) from exc
