@@ -128,6 +128,11 @@ def main(argv: list[str] | None = None) -> int:
         return print_keyring_backend()
     if args.command is None:
         return run_gui(args)
+    return run_command(args)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Every failure ends in one sentence on stderr and an exit code, never a traceback."""
     from balance_desk import commands
 
     try:
@@ -140,6 +145,19 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
+    except EOFError:
+        print("balance-desk: input ended before a value was given.", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as exc:  # a bug must still end in a sentence
+        import logging
+
+        logging.getLogger(__name__).exception("Unexpected error")
+        print(
+            f"balance-desk: unexpected error ({type(exc).__name__}); details are in the log "
+            "file in the logs folder of the data directory.",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
 
 
 def print_keyring_backend() -> int:

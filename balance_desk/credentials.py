@@ -95,7 +95,8 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
         return sorted(user for (_svc, user) in self._entries)
 
 
-_UNUSABLE_BACKENDS = ("keyring.backends.fail", "keyrings.alt")
+# fail: no keyring at all; null: forgets silently; keyrings.alt: plaintext or weak files.
+_UNUSABLE_BACKENDS = ("keyring.backends.fail", "keyring.backends.null", "keyrings.alt")
 
 
 @contextmanager
