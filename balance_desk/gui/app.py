@@ -130,19 +130,41 @@ class AppController(QObject):
         )
         if settings_problem:
             self.window.show_app_problem(settings_problem)
-        self.poller = Poller(
-            factory,
-            crypto_interval_s=self.settings.crypto_interval_s,
-            bank_interval_s=self.settings.bank_interval_s,
-            first_user_present=not minimized,
-        )
-        self.poller.updated.connect(self.window.apply_update)
-        self.poller.updated.connect(self._check_exit)
+        self._factory = factory
+        self.poller = self._new_poller(first_user_present=not minimized)
         self.window.refresh_requested.connect(lambda: self.poller.refresh(user_present=True))
         self.window.privacy_changed.connect(self._save_privacy)
-        # The key set-up dialog (issue 5) replaces this with the dialog.
-        self.window.set_up_keys_requested.connect(self.window.show_keys_help)
+        from balance_desk.gui.desktop import Desktop
+
+        # Tray, close-to-tray, the key set-up dialog and the first-run page (issue 5).
+        self.desktop = Desktop(
+            self.window,
+            refresh=lambda: self.poller.refresh(user_present=True),
+            restart_sources=self.restart_sources,
+            settings=self.settings,
+            state=open_gui_state(),
+            demo=demo,
+        )
         self._exiting = False
+
+    def _new_poller(self, *, first_user_present: bool) -> Poller:
+        poller = Poller(
+            self._factory,
+            crypto_interval_s=self.settings.crypto_interval_s,
+            bank_interval_s=self.settings.bank_interval_s,
+            first_user_present=first_user_present,
+        )
+        poller.updated.connect(self.window.apply_update)
+        poller.updated.connect(self._check_exit)
+        return poller
+
+    def restart_sources(self) -> None:
+        """Keys or settings were saved: build the sources again from them, with a new poller."""
+        self.poller.stop(timeout_s=2.0)
+        with contextlib.suppress(ConfigError):
+            self.settings = Settings.load()
+        self.poller = self._new_poller(first_user_present=True)
+        self.poller.start()
 
     def show(self) -> None:
         if os.environ.get(FIRST_PAINT_ENV):
@@ -151,7 +173,9 @@ class AppController(QObject):
             return
         FirstPaint(self.window, self.poller.start)
         QTimer.singleShot(START_FALLBACK_MS, self.poller.start)
-        if self._minimized:
+        if self._minimized and self.desktop.starts_hidden:
+            pass  # in the tray; the fallback timer starts polling without a paint
+        elif self._minimized:
             self.window.showMinimized()
         else:
             self.window.show()
@@ -231,6 +255,18 @@ def _quit_on_signals(app: QApplication) -> None:
         signal.signal(number, lambda *_: app.quit())
 
 
+def _quiet_platform_noise() -> None:
+    """The offscreen platform (headless runs) warns that it cannot pass size hints to a window
+    manager it does not have; every other Qt message still reaches stderr."""
+    from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
+
+    def handler(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
+        if "propagateSizeHints" not in message:
+            print(message, file=sys.stderr)
+
+    qInstallMessageHandler(handler)
+
+
 def _load_settings() -> tuple[Settings, str | None]:
     try:
         return Settings.load(), None
@@ -243,6 +279,7 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         print(f"balance-desk: {problem}", file=sys.stderr)
         return EXIT_FAILED
+    _quiet_platform_noise()
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "balance-desk"])
     assert isinstance(app, QApplication)
     app.setApplicationName(APP_NAME)
