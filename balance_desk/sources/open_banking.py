@@ -136,7 +136,8 @@ class OpenBankingSource:
             context=context,
             credentials=creds,
             save_credentials=self._store.set_bank,
-            max_connections=self._concurrency,
+            # One more than the workers: the account list pages load beside them.
+            max_connections=self._concurrency + 1,
             gate=self._gate,
             clock=self._clock,
         )
