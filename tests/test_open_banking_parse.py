@@ -1,0 +1,128 @@
+"""The OBIE schema rules on their own: amount pattern, currency, date-times, error bodies."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from balance_desk.model import BankAccount
+from balance_desk.sources.errors import ProtocolError
+from balance_desk.sources.ob_parse import (
+    obie_error,
+    parse_account,
+    parse_balance,
+    parse_datetime,
+)
+
+ACCOUNT = BankAccount(account_id="a1", currency="GBP", nickname="Main")
+
+
+def raw(amount: object, currency: object = "GBP") -> dict[str, object]:
+    return {
+        "CreditDebitIndicator": "Credit",
+        "Type": "InterimAvailable",
+        "DateTime": "2026-11-21T08:00:00Z",
+        "Amount": {"Amount": amount, "Currency": currency},
+    }
+
+
+@pytest.mark.parametrize(
+    "amount", ["0", "1", "0.1", "0.00000", "1234567890123", "1234567890123.12345"]
+)
+def test_amounts_the_standard_allows_keep_their_digits(amount: str) -> None:
+    assert str(parse_balance(raw(amount), ACCOUNT, 0).amount) == amount
+
+
+@pytest.mark.parametrize(
+    "amount",
+    ["", "1.", ".5", "1.123456", "12345678901234", "-1", "+1", "1e3", " 1", "1,00", "NaN", 1, 1.5,
+     None],
+)
+def test_amounts_outside_the_pattern_are_refused(amount: object) -> None:
+    with pytest.raises(ProtocolError, match=r"Account 'Main' \(a1\): Balance\[0\]\.Amount\.Amount"):
+        parse_balance(raw(amount), ACCOUNT, 0)
+
+
+@pytest.mark.parametrize("currency", ["gbp", "GB", "GBPX", "", None, "G1P"])
+def test_currency_must_be_three_capitals(currency: object) -> None:
+    with pytest.raises(ProtocolError, match=r"Amount\.Currency"):
+        parse_balance(raw("1.00", currency), ACCOUNT, 0)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-11-21T08:32:02.775972Z", datetime(2026, 11, 21, 8, 32, 2, 775972, tzinfo=UTC)),
+        ("2026-11-21T08:32:02Z", datetime(2026, 11, 21, 8, 32, 2, tzinfo=UTC)),
+        ("2026-11-21T08:32Z", datetime(2026, 11, 21, 8, 32, tzinfo=UTC)),
+        ("2026-11-21T09:32:02+01:00",
+         datetime(2026, 11, 21, 9, 32, 2, tzinfo=timezone(timedelta(hours=1)))),
+        ("2026-11-21T03:32:02-0500",
+         datetime(2026, 11, 21, 3, 32, 2, tzinfo=timezone(timedelta(hours=-5)))),
+        # Seven fraction digits (.NET style) are cut to microseconds, not refused.
+        ("2026-11-20T23:59:59.9999999Z",
+         datetime(2026, 11, 20, 23, 59, 59, 999999, tzinfo=UTC)),
+    ],
+)
+def test_datetimes_with_a_zone(text: str, expected: datetime) -> None:
+    assert parse_datetime(text, "x") == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["2026-11-21T08:32:02", "2026-11-21", "21/11/2026 08:32 UTC", "2026-13-40T08:00:00Z",
+             None, 1700000000]
+)
+def test_datetimes_without_a_zone_or_invalid_are_refused(text: object) -> None:
+    with pytest.raises(ProtocolError, match="DateTime"):
+        parse_datetime(text, "Balance[0].DateTime")
+
+
+def test_unknown_enum_values_are_kept() -> None:
+    parsed = parse_account(
+        {"AccountId": "x", "Currency": "EUR", "AccountType": "Corporate",
+         "AccountSubType": "Wallet"},
+        0,
+    )
+    assert parsed.problem is None
+    assert parsed.account.account_type == "Corporate"
+    assert parsed.account.account_subtype == "Wallet"
+    entry = raw("1.00")
+    entry["Type"] = "InterimExpected"
+    entry["CreditLine"] = [{"Included": False, "Type": "Overdraft-Plus",
+                            "Amount": {"Amount": "5", "Currency": "GBP"}}]
+    bal = parse_balance(entry, ACCOUNT, 0)
+    assert bal.type == "InterimExpected"
+    assert bal.credit_lines[0].type == "Overdraft-Plus"
+
+
+def test_account_without_usable_id_fails_the_list() -> None:
+    with pytest.raises(ProtocolError, match=r"Account entry 3 .* no usable AccountId"):
+        parse_account({"AccountId": "x" * 41, "Currency": "GBP"}, 2)
+
+
+def test_balance_for_another_account_is_refused() -> None:
+    entry = raw("1.00")
+    entry["AccountId"] = "someone-else"
+    with pytest.raises(ProtocolError, match="not the account that was asked for"):
+        parse_balance(entry, ACCOUNT, 0)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (b'{"Code":"401 Unauthorized","Id":"e1","Message":"Token expired",'
+         b'"Errors":[{"ErrorCode":"UK.OBIE.Resource.Unauthorized","Message":"Token expired"}]}',
+         ("Token expired (UK.OBIE.Resource.Unauthorized)", "e1")),
+        (b'{"Message":"Bad","Errors":[{"ErrorCode":"UK.OBIE.Field.Missing",'
+         b'"Message":"Amount missing"}]}',
+         ("Bad; UK.OBIE.Field.Missing: Amount missing", None)),
+        (b'{"error":"invalid_grant","error_description":"expired"}', ("expired", None)),
+        (b"{}", (None, None)),
+        (b"<html>oops</html>", (None, None)),
+        (b"[1,2]", (None, None)),
+        (b"", (None, None)),
+    ],
+)
+def test_obie_error_bodies(body: bytes, expected: tuple[str | None, str | None]) -> None:
+    assert obie_error(body) == expected
