@@ -102,6 +102,14 @@ def set_enabled(enabled: bool, command: list[str] | None = None) -> None:
 
 
 def sync_with_settings(settings: Settings) -> None:
-    """Make the login entry match `settings.autostart` (called at app start and on toggling)."""
+    """Make the login entry match `settings.autostart` (the user toggled the setting)."""
     if is_supported():
         set_enabled(settings.autostart)
+
+
+def refresh_at_start(settings: Settings) -> None:
+    """At app start, while the setting is on, point the entry at the launcher running now (a
+    moved checkout or an upgrade keeps starting at login). It never deletes at start: a test
+    run or a second copy of the app must not remove the entry the user asked for."""
+    if is_supported() and settings.autostart:
+        set_enabled(True)
