@@ -131,7 +131,7 @@ class RevolutXSimulator(LoopbackServer):
         with self._lock:
             self._faults.append(fault)
 
-    def fail(self, status: int, *, times: int | None = 1, **options: Any) -> None:
+    def fail(self, status: int | None, *, times: int | None = 1, **options: Any) -> None:
         self.add_fault(Fault(status=status, times=times, **options))
 
     def clear_faults(self) -> None:

@@ -90,7 +90,7 @@ def make_transport(
 def read_capped(response: httpx.Response, *, service: str, cap: int = MAX_BODY_BYTES) -> bytes:
     """The whole (decoded) body of a streamed response, refused unparsed when it passes `cap`."""
     too_big = ProtocolError(
-        f"{service} sent an answer larger than {cap // (1024 * 1024)} MB; refusing to read it "
+        f"{service} sent an answer larger than {cap / 1_048_576:g} MB; refusing to read it "
         "(is something other than the API answering at this address?).",
         http_status=response.status_code,
     )
