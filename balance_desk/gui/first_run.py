@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QProcess, Qt, Signal
 from PySide6.QtGui import QFont
@@ -23,8 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from balance_desk.credentials import CredentialStore
 from balance_desk.sources.errors import ConfigError
+
+if TYPE_CHECKING:
+    from balance_desk.credentials import CredentialStore
 
 
 @dataclass(frozen=True)
