@@ -186,28 +186,30 @@ def keys_set_bank(
 
 
 def show_lines(settings: BankSettings, store: CredentialStore) -> list[str]:
-    """What `keys show` says about the bank. Never a token, passphrase or key."""
+    """The `keys show` section: what is set up, never a token, passphrase or key."""
+    lines = ["Bank (Open Banking)"]
     try:
         creds = store.get_bank()
     except ConfigError as exc:
-        return ["Bank (Open Banking): cannot read the keyring", f"  {exc.message}"]
-    if creds is None and not settings.cert_path:
-        return ["Bank (Open Banking): not set up (balance-desk keys set bank)"]
-    lines = [
-        "Bank (Open Banking):" + ("" if creds else " tokens missing (balance-desk keys set bank)"),
-        f"  preset:        {settings.preset}",
+        creds = None
+        lines.append(f"  Credentials:   unreadable: {exc.message}")
+    else:
+        if creds is None:
+            lines.append("  Credentials:   none stored (balance-desk keys set bank)")
+    lines += [
+        f"  Preset:        {settings.preset}",
         f"  API root:      {settings.url}",
-        f"  financial id:  {settings.financial_id}",
-        f"  certificate:   {_certificate_line(settings.cert_path)}",
-        f"  key:           {settings.key_path or '(not set)'}",
-        f"  CA bundle:     {settings.ca_bundle or '(system default)'}",
+        f"  Financial id:  {settings.financial_id}",
+        f"  Certificate:   {_certificate_line(settings.cert_path)}",
+        f"  Key:           {settings.key_path or '(not set)'}",
+        f"  CA bundle:     {settings.ca_bundle or 'system certificates'}",
     ]
     if creds is not None:
         lines += [
-            f"  access token:  stored, {_expiry_line(creds.expires_at)}",
-            f"  refresh token: {'yes' if creds.refresh_token else 'no'}",
-            f"  client id:     {creds.client_id or '(none)'}",
-            f"  key passphrase: {'stored' if creds.key_passphrase else 'none'}",
+            f"  Access token:  stored, {_expiry_line(creds.expires_at)}",
+            f"  Refresh token: {'yes' if creds.refresh_token else 'no'}",
+            f"  Client id:     {creds.client_id or '(none)'}",
+            f"  Key passphrase: {'stored' if creds.key_passphrase else 'none'}",
         ]
     return lines
 
@@ -233,9 +235,12 @@ def _expiry_line(expires_at: datetime | None) -> str:
     return f"expires {expires_at:%Y-%m-%d %H:%M %Z}"
 
 
-def delete(store: CredentialStore) -> bool:
+def delete(store: CredentialStore, out: TextIO | None = None) -> None:
     """Remove the bank's secrets and the cached account list (personal data, no longer needed).
     The certificate paths stay in the settings: they are not secret, and ease setting up again."""
     removed = store.delete_bank()
     (data_dir() / ACCOUNTS_CACHE_FILE).unlink(missing_ok=True)
-    return removed
+    if removed:
+        print("Deleted the bank tokens (and key passphrase) from the keyring.", file=out)
+    else:
+        print("No bank credentials were stored.", file=out)

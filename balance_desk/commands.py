@@ -182,9 +182,27 @@ def _delete_revolut_x(store: CredentialStore) -> None:
     delete_revolut_x(store)
 
 
+def _show_bank(store: CredentialStore, settings: Settings) -> list[str]:
+    from balance_desk.bank_cli import show_lines
+
+    return show_lines(settings.bank, store)
+
+
+def _delete_bank(store: CredentialStore) -> None:
+    from balance_desk.bank_cli import delete
+
+    delete(store)
+
+
 # One entry per source: `keys show` prints each section, `keys delete SOURCE` calls its deleter.
-KEY_SHOW_SECTIONS: list[Callable[[CredentialStore, Settings], list[str]]] = [_show_revolut_x]
-KEY_DELETERS: dict[str, Callable[[CredentialStore], None]] = {"revolut-x": _delete_revolut_x}
+KEY_SHOW_SECTIONS: list[Callable[[CredentialStore, Settings], list[str]]] = [
+    _show_revolut_x,
+    _show_bank,
+]
+KEY_DELETERS: dict[str, Callable[[CredentialStore], None]] = {
+    "revolut-x": _delete_revolut_x,
+    "bank": _delete_bank,
+}
 
 
 def cmd_keys_show(args: argparse.Namespace) -> int:
@@ -220,17 +238,20 @@ def cmd_keys_generate_revolut_x(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_set_bank(args: argparse.Namespace) -> int:
-    raise UsageError("keys set bank is not implemented yet")
+    from balance_desk.bank_cli import keys_set_bank
+
+    return keys_set_bank(args)
 
 
 def cmd_simulator(args: argparse.Namespace) -> int:
     from balance_desk.simulator.console import RunningSimulator, run_foreground, start_revolut_x
+    from balance_desk.simulator.ob_console import start_bank
 
     def revolut_x(workdir: Path) -> RunningSimulator:
         return start_revolut_x(args.port, workdir)
 
-    # Each simulator is one starter; the bank's joins this list.
-    starters: list[Callable[[Path], RunningSimulator]] = [revolut_x]
+    # Each simulator is one starter; the bank listens on any free port.
+    starters: list[Callable[[Path], RunningSimulator]] = [revolut_x, start_bank]
     try:
         return run_foreground(starters)
     except OSError as exc:

@@ -6,9 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Self
 
-from balance_desk.config import RevolutXSettings, Settings
-from balance_desk.credentials import CredentialStore, MemoryKeyring, RevolutXCredentials
+from balance_desk.config import BankSettings, RevolutXSettings, Settings
+from balance_desk.credentials import (
+    BankCredentials,
+    CredentialStore,
+    MemoryKeyring,
+    RevolutXCredentials,
+)
 from balance_desk.simulator.base import LoopbackServer
+from balance_desk.simulator.open_banking import BankSimulator
 from balance_desk.simulator.revolut_x import RevolutXSimulator
 
 
@@ -20,6 +26,7 @@ class DemoEnvironment:
     store: CredentialStore
     revolut_x: RevolutXSimulator
     servers: list[LoopbackServer] = field(default_factory=list)
+    bank: BankSimulator | None = None
 
     def close(self) -> None:
         for server in reversed(self.servers):
@@ -45,10 +52,30 @@ def start_demo(*, currencies: int | None = None) -> DemoEnvironment:
         store.set_revolut_x(
             RevolutXCredentials(api_key=crypto.api_key, private_key_pem=crypto.private_key_pem)
         )
-        # Further simulators (the bank) start here the same way: append to `servers`, point
-        # `settings` at them and put their demo credentials into `store`.
+        # The bank's certificate files live in its own temporary folder until it stops.
+        bank = BankSimulator().start()
+        servers.append(bank)
+        settings.bank = BankSettings(
+            preset="custom",
+            url=bank.url,
+            financial_id=bank.financial_id,
+            cert_path=str(bank.tls.client.cert_path),
+            key_path=str(bank.tls.client.key_path),
+            ca_bundle=str(bank.tls.ca_cert),
+        )
+        tokens = bank.issue_tokens(client_id="demo-client")
+        store.set_bank(
+            BankCredentials(
+                access_token=tokens.access_token,
+                refresh_token=tokens.refresh_token,
+                client_id=tokens.client_id,
+                expires_at=tokens.expires_at,
+            )
+        )
     except BaseException:
         for server in reversed(servers):
             server.stop()
         raise
-    return DemoEnvironment(settings=settings, store=store, revolut_x=crypto, servers=servers)
+    return DemoEnvironment(
+        settings=settings, store=store, revolut_x=crypto, servers=servers, bank=bank
+    )

@@ -9,7 +9,6 @@ has fault switches for every error path the client handles.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import secrets
 import shutil
@@ -21,12 +20,12 @@ import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from balance_desk.config import BANK_PRESETS
+from balance_desk.simulator.base import LoopbackServer, QuietHandler, _Server
 from balance_desk.simulator.certs import TlsFiles, make_tls_files
 from balance_desk.simulator.ob_data import SimAccount, default_accounts, generated_accounts
 
@@ -92,10 +91,14 @@ class _Consent:
     refresh_tokens: set[str] = field(default_factory=set)
 
 
-class BankSimulator:
+class BankSimulator(LoopbackServer):
+    """`with BankSimulator() as sim:` then point a client at `sim.url` with the certificate
+    files in `sim.tls` and tokens from `sim.issue_tokens()`."""
+
     def __init__(
         self,
         *,
+        port: int = 0,
         accounts: list[SimAccount] | None = None,
         account_count: int | None = None,
         accounts_per_page: int = 4,
@@ -108,6 +111,7 @@ class BankSimulator:
         financial_id: str = REVOLUT_FINANCIAL_ID,
         quota_limit: int = 4,
     ) -> None:
+        super().__init__(port=port)
         if accounts is None:
             accounts = (
                 generated_accounts(account_count) if account_count else default_accounts()
@@ -128,64 +132,50 @@ class BankSimulator:
         self._consents: dict[str, _Consent] = {}
         self._unattended: dict[tuple[str, str], deque[float]] = defaultdict(deque)
         self._faults: list[BankFault] = []
-        self._stopping = threading.Event()  # wakes handlers sleeping in a latency or delay
-        self._connections: set[socket.socket] = set()
         self.requests: list[SeenRequest] = []
         self.refresh_count = 0
         self.tls_refusals = 0
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self._tmp: Path | None = None
         self._tls: TlsFiles | None = None
 
     # --- lifecycle ------------------------------------------------------------------------------
 
-    def start(self) -> BankSimulator:
-        self._stopping.clear()
+    def start(self) -> Self:
+        if self._server is not None:
+            return self
+        self.stopping.clear()
         self._tmp = Path(tempfile.mkdtemp(prefix="balance-desk-bank-sim-"))
-        self._tls = make_tls_files(self._tmp, client_passphrase=self._passphrase)
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(self._tls.server_cert, self._tls.server_key)
-        context.load_verify_locations(self._tls.ca_cert)
-        context.verify_mode = ssl.CERT_REQUIRED
-        self._server = _TlsServer(("127.0.0.1", 0), _make_handler(self), context, self)
+        try:
+            self._tls = make_tls_files(self._tmp, client_passphrase=self._passphrase)
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(self._tls.server_cert, self._tls.server_key)
+            context.load_verify_locations(self._tls.ca_cert)
+            context.verify_mode = ssl.CERT_REQUIRED
+            server = _TlsServer(self._address, _BankHandler, context)
+        except BaseException:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            raise
+        server.app = self  # type: ignore[attr-defined]
+        self._server = server
         self._thread = threading.Thread(
-            target=self._server.serve_forever,
+            target=server.serve_forever,
             kwargs={"poll_interval": 0.05},
-            name="bank-simulator",
+            name=f"BankSimulator:{self.port}",
             daemon=True,
         )
         self._thread.start()
         return self
 
     def stop(self) -> None:
-        self._stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            with self._lock:
-                live = list(self._connections)
-            for conn in live:  # keep-alive readers would otherwise wait for their timeout
-                with contextlib.suppress(OSError):
-                    conn.shutdown(socket.SHUT_RDWR)
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        super().stop()
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
 
-    def __enter__(self) -> BankSimulator:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
     @property
     def url(self) -> str:
-        assert self._server is not None, "start() the simulator first"
-        return f"https://127.0.0.1:{self._server.server_address[1]}"
+        """The API root (https: every request needs the client certificate)."""
+        return f"https://127.0.0.1:{self.port}"
 
     @property
     def tls(self) -> TlsFiles:
@@ -245,12 +235,12 @@ class BankSimulator:
         with self._lock:
             self.requests.append(SeenRequest(method, target, headers))
             fault = self._take_fault(path)
-        if self.latency_s and self._stopping.wait(self.latency_s):  # simulated network latency
+        if self.latency_s and self.stopping.wait(self.latency_s):  # simulated network latency
             return _Reply(503, b"")
         reply = self._answer(method, target, path, headers, body)
         if fault is None:
             return reply
-        if fault.delay_s and self._stopping.wait(fault.delay_s):
+        if fault.delay_s and self.stopping.wait(fault.delay_s):
             return _Reply(503, b"")
         if fault.status is not None:
             reply = _Reply(
@@ -392,87 +382,62 @@ def _token(prefix: str, length: int) -> str:
     return (prefix + secrets.token_urlsafe(length))[: max(length, len(prefix) + 8)]
 
 
-class _TlsServer(ThreadingHTTPServer):
-    daemon_threads = True
-
+class _TlsServer(_Server):
     def __init__(
-        self,
-        address: tuple[str, int],
-        handler: type[BaseHTTPRequestHandler],
-        context: ssl.SSLContext,
-        sim: BankSimulator,
+        self, address: tuple[str, int], handler: type[QuietHandler], context: ssl.SSLContext
     ) -> None:
         super().__init__(address, handler)
         self.context = context
-        self.sim = sim
 
     def get_request(self) -> tuple[socket.socket, Any]:
         conn, addr = self.socket.accept()
-        # The handshake runs on the connection's own thread, so one bad client never stalls
-        # the accept loop.
+        # The handshake runs on the connection's own thread (in the handler's setup), so one
+        # slow or refused client never stalls the accept loop.
         wrapped = self.context.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
         return wrapped, addr
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # Refused client certificates and clients that hang up are expected here, not bugs.
-        pass
 
+class _BankHandler(QuietHandler):
+    server_version = "BalanceDeskBankSimulator/1"
 
-def _make_handler(sim: BankSimulator) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True
-        timeout = 30
-        server_version = "BalanceDeskBankSimulator/1"
+    @property
+    def app(self) -> BankSimulator:
+        return self.server.app  # type: ignore[attr-defined, no-any-return]
 
-        def setup(self) -> None:
-            super().setup()
-            conn = self.connection
-            assert isinstance(conn, ssl.SSLSocket)
-            try:
-                conn.do_handshake()
-            except (ssl.SSLError, OSError):
-                with sim._lock:
-                    sim.tls_refusals += 1
-                raise
-            with sim._lock:
-                sim._connections.add(conn)
+    def setup(self) -> None:
+        conn = self.request
+        assert isinstance(conn, ssl.SSLSocket)
+        conn.settimeout(self.timeout)
+        try:
+            conn.do_handshake()
+        except (ssl.SSLError, OSError):
+            with self.app._lock:
+                self.app.tls_refusals += 1
+            raise
+        super().setup()
 
-        def finish(self) -> None:
-            with sim._lock:
-                sim._connections.discard(self.connection)
-            with contextlib.suppress(OSError):
-                super().finish()
+    def _serve(self, method: str) -> None:
+        body = self.read_body()
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        reply = self.app.handle(method, self.path, headers, body)
+        extra = dict(reply.headers)
+        interaction = headers.get("x-fapi-interaction-id")
+        if interaction:
+            extra.setdefault("x-fapi-interaction-id", interaction)
+        if reply.truncate_to is None:
+            self.send_bytes(reply.status, reply.body, content_type=reply.content_type,
+                            headers=extra)
+            return
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(reply.body)))
+        self.end_headers()
+        self.wfile.write(reply.body[: reply.truncate_to])
+        self.wfile.flush()
+        self.close_connection = True
 
-        def _serve(self, method: str) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            reply = sim.handle(method, self.path, headers, body)
-            self.send_response(reply.status)
-            self.send_header("Content-Type", reply.content_type)
-            self.send_header("Content-Length", str(len(reply.body)))
-            interaction = headers.get("x-fapi-interaction-id")
-            if interaction:
-                self.send_header("x-fapi-interaction-id", interaction)
-            for name, value in reply.headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            if reply.truncate_to is None:
-                self.wfile.write(reply.body)
-                return
-            self.wfile.write(reply.body[: reply.truncate_to])
-            self.wfile.flush()
-            self.close_connection = True
+    def do_GET(self) -> None:
+        self._serve("GET")
 
-        def do_GET(self) -> None:
-            self._serve("GET")
-
-        def do_POST(self) -> None:
-            self._serve("POST")
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    return Handler
-
+    def do_POST(self) -> None:
+        self._serve("POST")
