@@ -209,7 +209,7 @@ def show_lines(settings: BankSettings, store: CredentialStore) -> list[str]:
             f"  Access token:  stored, {_expiry_line(creds.expires_at)}",
             f"  Refresh token: {'yes' if creds.refresh_token else 'no'}",
             f"  Client id:     {creds.client_id or '(none)'}",
-            f"  Key passphrase: {'stored' if creds.key_passphrase else 'none'}",
+            f"  Passphrase:    {'stored' if creds.key_passphrase else 'none'}",
         ]
     return lines
 
