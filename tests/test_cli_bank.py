@@ -73,7 +73,7 @@ def test_set_stores_secrets_in_the_keyring_and_the_rest_in_settings(
     assert creds.refresh_token is not None
     assert creds.refresh_token not in text
     shown = "\n".join(show_lines(settings, memory_store))
-    assert "refresh token: yes" in shown
+    assert "Refresh token: yes" in shown
     assert "CN=Balance Desk client" in shown
     assert creds.access_token[-6:] not in shown
 
