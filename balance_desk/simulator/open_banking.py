@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import secrets
 import shutil
-import socket
 import ssl
 import tempfile
 import threading
@@ -25,9 +24,10 @@ from typing import Any, Self
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from balance_desk.config import BANK_PRESETS
-from balance_desk.simulator.base import LoopbackServer, QuietHandler, _Server
+from balance_desk.simulator.base import LoopbackServer
 from balance_desk.simulator.certs import TlsFiles, make_tls_files
 from balance_desk.simulator.ob_data import SimAccount, default_accounts, generated_accounts
+from balance_desk.simulator.ob_server import BankHandler, TlsServer
 
 REVOLUT_FINANCIAL_ID = BANK_PRESETS["revolut"][1]
 HTML_BODY = b"<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>"
@@ -151,7 +151,7 @@ class BankSimulator(LoopbackServer):
             context.load_cert_chain(self._tls.server_cert, self._tls.server_key)
             context.load_verify_locations(self._tls.ca_cert)
             context.verify_mode = ssl.CERT_REQUIRED
-            server = _TlsServer(self._address, _BankHandler, context)
+            server = TlsServer(self._address, BankHandler, context)
         except BaseException:
             shutil.rmtree(self._tmp, ignore_errors=True)
             raise
@@ -380,64 +380,3 @@ class _Reply:
 
 def _token(prefix: str, length: int) -> str:
     return (prefix + secrets.token_urlsafe(length))[: max(length, len(prefix) + 8)]
-
-
-class _TlsServer(_Server):
-    def __init__(
-        self, address: tuple[str, int], handler: type[QuietHandler], context: ssl.SSLContext
-    ) -> None:
-        super().__init__(address, handler)
-        self.context = context
-
-    def get_request(self) -> tuple[socket.socket, Any]:
-        conn, addr = self.socket.accept()
-        # The handshake runs on the connection's own thread (in the handler's setup), so one
-        # slow or refused client never stalls the accept loop.
-        wrapped = self.context.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
-        return wrapped, addr
-
-
-class _BankHandler(QuietHandler):
-    server_version = "BalanceDeskBankSimulator/1"
-
-    @property
-    def app(self) -> BankSimulator:
-        return self.server.app  # type: ignore[attr-defined, no-any-return]
-
-    def setup(self) -> None:
-        conn = self.request
-        assert isinstance(conn, ssl.SSLSocket)
-        conn.settimeout(self.timeout)
-        try:
-            conn.do_handshake()
-        except (ssl.SSLError, OSError):
-            with self.app._lock:
-                self.app.tls_refusals += 1
-            raise
-        super().setup()
-
-    def _serve(self, method: str) -> None:
-        body = self.read_body()
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        reply = self.app.handle(method, self.path, headers, body)
-        extra = dict(reply.headers)
-        interaction = headers.get("x-fapi-interaction-id")
-        if interaction:
-            extra.setdefault("x-fapi-interaction-id", interaction)
-        if reply.truncate_to is None:
-            self.send_bytes(reply.status, reply.body, content_type=reply.content_type,
-                            headers=extra)
-            return
-        self.send_response(reply.status)
-        self.send_header("Content-Type", reply.content_type)
-        self.send_header("Content-Length", str(len(reply.body)))
-        self.end_headers()
-        self.wfile.write(reply.body[: reply.truncate_to])
-        self.wfile.flush()
-        self.close_connection = True
-
-    def do_GET(self) -> None:
-        self._serve("GET")
-
-    def do_POST(self) -> None:
-        self._serve("POST")
