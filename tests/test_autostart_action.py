@@ -60,3 +60,25 @@ def test_app_start_refreshes_but_never_deletes_the_entry(config_home: Path) -> N
     assert autostart.is_enabled()  # a second copy or a test run does not remove it
     autostart.refresh_at_start(Settings(autostart=True))
     assert "/old/place" not in autostart.entry_path().read_text()
+
+
+def test_window_toolbar_and_tray_menu_share_the_switch(qtbot: QtBot, config_home: Path) -> None:
+    from balance_desk.gui.desktop import Desktop
+    from balance_desk.gui.main_window import MainWindow
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    desktop = Desktop(
+        window,
+        refresh=lambda: None,
+        restart_sources=lambda: None,
+        settings=Settings(),
+        use_tray=False,
+    )
+    action = desktop.start_at_login
+    assert action in window.toolbar.actions()
+    menu = desktop.tray.menu.actions()
+    assert menu.index(action) == menu.index(desktop.tray.quit_action) - 1
+    action.trigger()  # from the toolbar; the tray menu's check mark is the same action
+    assert autostart.is_enabled()
+    assert Settings.load().autostart

@@ -112,7 +112,22 @@ class Desktop(QObject):
         central = holder.layout() if holder is not None else None
         if isinstance(central, QVBoxLayout):
             central.insertWidget(central.indexOf(window.tabs), self.first_run, 1)
+        self._add_start_at_login(window, settings)
         self.tray.show()
+
+    def _add_start_at_login(self, window: MainWindow, settings: Settings) -> None:
+        """Start at login (issue 6): one switch in the toolbar and the tray menu."""
+        from balance_desk import autostart
+        from balance_desk.gui.start_at_login import StartAtLoginAction
+
+        self.start_at_login = StartAtLoginAction(self)
+        self.start_at_login.problem.connect(window.show_app_problem)
+        window.toolbar.addAction(self.start_at_login)
+        self.tray.menu.insertAction(self.tray.quit_action, self.start_at_login)
+        try:
+            autostart.refresh_at_start(settings)
+        except OSError as exc:
+            log.warning("Could not update the start-at-login entry: %s", exc)
 
     @property
     def starts_hidden(self) -> bool:
