@@ -122,6 +122,7 @@ class Desktop(QObject):
 
         self.start_at_login = StartAtLoginAction(self)
         self.start_at_login.problem.connect(window.show_app_problem)
+        window.toolbar.addSeparator()  # a setting, apart from the everyday actions
         window.toolbar.addAction(self.start_at_login)
         self.tray.menu.insertAction(self.tray.quit_action, self.start_at_login)
         try:
