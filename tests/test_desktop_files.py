@@ -71,6 +71,25 @@ def test_metainfo_names_the_app_and_its_launcher() -> None:
     assert root.findall("screenshots/screenshot/image")
 
 
+SCREENSHOT_URL = "https://raw.githubusercontent.com/balancedesk/balance-desk/main/"
+
+
+def test_metainfo_screenshots_are_the_ones_in_docs() -> None:
+    """Software centres fetch the screenshots by URL; each must be a file this repository
+    publishes under docs/, large enough for a software centre (AppStream asks for 620x350)."""
+    from PySide6.QtGui import QImageReader
+
+    root = ET.parse(METAINFO).getroot()  # noqa: S314 - our own file
+    urls = [image.text or "" for image in root.iterfind("screenshots/screenshot/image")]
+    assert urls
+    for url in urls:
+        assert url.startswith(SCREENSHOT_URL), url
+        path = REPO / url.removeprefix(SCREENSHOT_URL)
+        assert path.parent == REPO / "docs" and path.is_file(), url
+        size = QImageReader(str(path)).size()
+        assert size.width() >= 620 and size.height() >= 350, (url, size)
+
+
 def install_env(data_home: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["XDG_DATA_HOME"] = str(data_home)
