@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -131,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     return run_command(args)
 
 
-def run_command(args: argparse.Namespace) -> int:
+def run_command(args: argparse.Namespace) -> int:  # noqa: PLR0911 - one exit per failure kind
     """Every failure ends in one sentence on stderr and an exit code, never a traceback."""
     from balance_desk import commands
 
@@ -145,6 +146,10 @@ def run_command(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `balance-desk snapshot | head`: the reader left; end quietly, as other tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
     except EOFError:
         print("balance-desk: input ended before a value was given.", file=sys.stderr)
         return EXIT_USAGE

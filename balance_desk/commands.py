@@ -131,13 +131,16 @@ def render_bank(result: BankResult) -> list[str]:
     if result.error:
         lines.append(_error_line(result.error))
     rows: list[list[str]] = []
+    notes: list[str] = []
     for acc in result.accounts:
         name = acc.account.display_name
-        if acc.status != "ok":
-            note = _error_line(acc.error).strip() if acc.error else acc.status
-            if acc.next_allowed_at is not None:
-                note += f" (next allowed {acc.next_allowed_at.isoformat(timespec='minutes')})"
-            rows.append([name, acc.status, "", "", "", note])
+        if acc.status == "quota":
+            when = acc.next_allowed_at.isoformat(timespec="minutes") if acc.next_allowed_at else ""
+            notes.append(
+                f"  {name}: skipped (4 unattended requests a day used up); next allowed {when}"
+            )
+        elif acc.status != "ok":
+            notes.append(f"  {name}:{_error_line(acc.error).removeprefix(' ')}")
         for bal in acc.balances:
             rows.append(
                 [
@@ -155,7 +158,7 @@ def render_bank(result: BankResult) -> list[str]:
             rows,
             2,
         )
-    return lines
+    return lines + notes
 
 
 def render_snapshot(snapshot: Snapshot) -> str:
