@@ -59,9 +59,8 @@ class App:
 
     @property
     def bank_sim(self) -> BankSimulator:
-        bank = getattr(self.env, "bank", None)
-        assert isinstance(bank, BankSimulator)
-        return bank
+        assert self.env.bank is not None
+        return self.env.bank
 
     def latest(self, name: SourceName) -> SourceUpdate:
         update = self.poller.latest(name)
@@ -99,45 +98,10 @@ def start_app(qtbot: QtBot, env: DemoEnvironment, **options: Any) -> App:
     return App(env, controller)
 
 
-def _with_bank(env: DemoEnvironment) -> BankSimulator | None:
-    """Until the demo starts a bank simulator itself, start one and wire it like `keys set bank`
-    would; returns it when this function started it (the caller stops it)."""
-    if isinstance(getattr(env, "bank", None), BankSimulator):
-        return None
-    from balance_desk.config import BankSettings
-    from balance_desk.credentials import BankCredentials
-
-    sim = BankSimulator().start()
-    env.settings.bank = BankSettings(
-        preset="custom",
-        url=sim.url,
-        financial_id=sim.financial_id,
-        cert_path=str(sim.tls.client.cert_path),
-        key_path=str(sim.tls.client.key_path),
-        ca_bundle=str(sim.tls.ca_cert),
-    )
-    tokens = sim.issue_tokens()
-    env.store.set_bank(
-        BankCredentials(
-            access_token=tokens.access_token,
-            refresh_token=tokens.refresh_token,
-            client_id=tokens.client_id,
-            expires_at=tokens.expires_at,
-        )
-    )
-    env.bank = sim  # type: ignore[attr-defined]
-    return sim
-
-
 @pytest.fixture(name="demo_env")
 def demo_env_fixture() -> Iterator[DemoEnvironment]:
     with start_demo() as env:
-        started = _with_bank(env)
-        try:
-            yield env
-        finally:
-            if started is not None:
-                started.stop()
+        yield env
 
 
 @pytest.fixture(name="gui_app")

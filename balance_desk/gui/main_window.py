@@ -140,7 +140,7 @@ class MainWindow(QMainWindow):
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(self.bank_pane)
         self.splitter.addWidget(self.detail)
-        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 1)
         self.tabs.addTab(self.crypto_pane, "&Crypto")
         self.tabs.addTab(self.splitter, "&Bank")

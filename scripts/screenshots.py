@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Screenshots of both tabs on the demo data, under a private Xvfb (a real X server, not the
+offscreen platform, so fonts and the style are what a user sees).
+
+    .venv/bin/python scripts/screenshots.py      # writes docs/screenshot-crypto.png and -bank.png
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+INSIDE = "BALANCE_DESK_SCREENSHOT_INSIDE"
+SIZE = (1280, 860)
+
+
+def start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
+    binary = shutil.which("Xvfb")
+    if binary is None:
+        raise SystemExit("Xvfb is missing: sudo apt-get install xvfb (or bash scripts/setup)")
+    read, write = os.pipe()
+    xvfb = subprocess.Popen(
+        [binary, "-displayfd", str(write), "-screen", "0", "1400x900x24", "-nolisten", "tcp"],
+        pass_fds=(write,),
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        number = pipe.readline().strip()
+    if not number:
+        xvfb.kill()
+        raise SystemExit("Xvfb did not start (is the xvfb package installed?)")
+    return xvfb, f":{number}"
+
+
+def outside() -> int:
+    xvfb, display = start_xvfb()
+    try:
+        with tempfile.TemporaryDirectory(prefix="balance-desk-shots-") as home:
+            env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb", LANG="en_GB.UTF-8")
+            env.update({INSIDE: "1", "BALANCE_DESK_HOME": home})
+            env.pop("WAYLAND_DISPLAY", None)
+            return subprocess.run([sys.executable, __file__], env=env, check=False).returncode
+    finally:
+        xvfb.terminate()
+        xvfb.wait(timeout=10)
+
+
+def inside() -> int:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from balance_desk.config import Settings
+    from balance_desk.gui.app import AppController, demo_factory
+    from balance_desk.gui.icons import apply_app_identity
+
+    app = QApplication([sys.argv[0]])
+    apply_app_identity(app)
+    controller = AppController(
+        app,
+        factory=demo_factory,
+        demo=True,
+        settings=Settings(crypto_interval_s=3600, bank_interval_s=3600),
+    )
+    window = controller.window
+    window.resize(*SIZE)
+    controller.show()
+
+    def ready() -> bool:
+        updates = [controller.poller.latest(n) for n in ("revolut_x", "bank")]
+        return all(u is not None and u.done and not u.refreshing for u in updates)
+
+    def shoot() -> None:
+        if not ready():
+            QTimer.singleShot(100, shoot)
+            return
+        # Show the detail pane on a balance with an overdraft (two credit lines).
+        bank = window.bank_pane
+        for row in range(bank.proxy.rowCount()):
+            entry = bank.model.row_at(bank.proxy.mapToSource(bank.proxy.index(row, 0)).row())
+            balance = getattr(entry.payload, "balance", None)
+            if balance is not None and len(balance.credit_lines) > 1:
+                bank.view.setCurrentIndex(bank.proxy.index(row, 2))
+                break
+        for index, name in ((0, "crypto"), (1, "bank")):
+            window.tabs.setCurrentIndex(index)
+            for _ in range(5):
+                app.processEvents()
+            path = DOCS / f"screenshot-{name}.png"
+            if not window.grab().save(str(path)):
+                print(f"could not write {path}", file=sys.stderr)
+                app.exit(1)
+                return
+            print(f"wrote {path.relative_to(ROOT)}")
+        window.tabs.setCurrentIndex(0)
+        app.quit()
+
+    QTimer.singleShot(200, shoot)
+    QTimer.singleShot(30_000, lambda: app.exit(1))
+    code = app.exec()
+    controller.shutdown()
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(inside() if os.environ.get(INSIDE) else outside())
