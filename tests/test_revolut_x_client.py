@@ -375,6 +375,15 @@ def test_parse_rejections_name_the_field_and_currency(
         client.get_balances()
 
 
+def test_fields_we_do_not_know_are_ignored(
+    sim: RevolutXSimulator, client: RevolutXClient
+) -> None:
+    sim.set_balances([{"currency": "BTC", "available": "1.0", "reserved": "0.0", "total": "1.0",
+                       "locked_in_earn": "5.0", "tier": 2}])
+    (balance,) = client.get_balances()
+    assert (balance.currency, str(balance.total)) == ("BTC", "1.0")
+
+
 def test_empty_list_is_fine(sim: RevolutXSimulator, client: RevolutXClient) -> None:
     sim.set_balances([])
     assert client.get_balances() == ()

@@ -15,12 +15,8 @@ from balance_desk.service import SourceName
 from balance_desk.sources.errors import ConfigError, ProtocolError, SourceError
 from balance_desk.sources.http import DEFAULT_TIMEOUT
 from balance_desk.sources.keys import load_private_key
-from balance_desk.sources.revolut_x_client import (
-    SERVICE,
-    RetryPolicy,
-    RevolutXClient,
-    parse_balances,
-)
+from balance_desk.sources.revolut_x_client import SERVICE, RetryPolicy, RevolutXClient
+from balance_desk.sources.revolut_x_parse import parse_balances
 
 if TYPE_CHECKING:
     from balance_desk.credentials import CredentialStore, RevolutXCredentials

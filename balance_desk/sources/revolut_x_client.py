@@ -7,7 +7,6 @@ what is signed is what goes on the wire.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,11 +17,9 @@ import httpx
 from balance_desk import __version__
 from balance_desk.config import REVOLUT_X_DEFAULT_URL
 from balance_desk.model import CryptoBalance
-from balance_desk.money import AmountError, is_plain_amount, parse_amount
 from balance_desk.sources.errors import (
     ClockError,
     ConfigError,
-    ProtocolError,
     RateLimitedError,
     ServerError,
     SourceError,
@@ -44,6 +41,7 @@ from balance_desk.sources.revolut_x_errors import (
     retry_after_ms,
     seconds,
 )
+from balance_desk.sources.revolut_x_parse import parse_balances
 from balance_desk.sources.signing import RequestSigner
 
 if TYPE_CHECKING:
@@ -235,52 +233,3 @@ class RevolutXClient:
         )
         log.warning("%s Retrying in %.1f s (%d/%d).", error, delay, failures, self._policy.retries)
         self._sleep(delay)
-
-
-# --- parsing -----------------------------------------------------------------------------------
-
-def parse_balances(doc: object) -> tuple[CryptoBalance, ...]:
-    """The `/balances` array as models; every amount keeps the server's exact digits."""
-    if not isinstance(doc, list):
-        raise ProtocolError(
-            f"Revolut X sent a JSON {type(doc).__name__} where the list of balances (a JSON "
-            "array) was expected."
-        )
-    return tuple(_parse_balance(i, item) for i, item in enumerate(doc))
-
-
-def _parse_balance(index: int, item: object) -> CryptoBalance:
-    if not isinstance(item, dict):
-        raise ProtocolError(f"Revolut X balance #{index + 1} is not a JSON object.")
-    currency = item.get("currency")
-    if not isinstance(currency, str) or not _CURRENCY.fullmatch(currency):
-        shown = "missing" if currency is None else f"invalid ({str(currency)[:20]!r})"
-        raise ProtocolError(f"Revolut X balance #{index + 1}: field 'currency' is {shown}.")
-    staked = item.get("staked")
-    return CryptoBalance(
-        currency=currency,
-        available=_amount(currency, "available", item.get("available")),
-        reserved=_amount(currency, "reserved", item.get("reserved")),
-        staked=None if staked is None else _amount(currency, "staked", staked),
-        total=_amount(currency, "total", item.get("total")),
-    )
-
-
-# Printable, no spaces or control characters: it is shown on terminals and in the window.
-_CURRENCY = re.compile(r"[^\s\x00-\x1f\x7f-\x9f]{1,32}")
-
-
-def _amount(currency: str, field: str, value: object) -> str:
-    """The wire string itself once it is known to be a plain decimal; the model turns it into
-    a Decimal with the same digits."""
-    if isinstance(value, str) and is_plain_amount(value):
-        return value
-    if value is None:
-        raise ProtocolError(f"Revolut X balance for {currency}: field '{field}' is missing.")
-    try:
-        parse_amount(value)
-    except AmountError as exc:
-        raise ProtocolError(
-            f"Revolut X balance for {currency}: field '{field}' is unusable ({exc})."
-        ) from exc
-    raise AssertionError("is_plain_amount and parse_amount disagree")  # pragma: no cover
