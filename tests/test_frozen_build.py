@@ -66,6 +66,7 @@ def test_frozen_app_runs_the_demo_and_exits_0(frozen_app: Path, tmp_path: Path) 
     result = run_app(frozen_app, "--demo", "--exit-after-refresh", home=tmp_path / "home")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Revolut X: ok" in result.stdout
+    assert "Bank: ok" in result.stdout  # mutual TLS to the demo bank works once frozen too
     assert "BTC" in result.stdout
     assert "Traceback" not in result.stderr
 
@@ -88,6 +89,7 @@ def test_frozen_app_runs_on_a_real_x_display(frozen_app: Path, tmp_path: Path) -
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Revolut X: ok" in result.stdout
+    assert "Bank: ok" in result.stdout
 
 
 def test_frozen_app_finds_the_secret_service(frozen_app: Path, tmp_path: Path) -> None:
