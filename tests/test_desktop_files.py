@@ -175,6 +175,31 @@ def test_install_finds_the_checkouts_venv_launcher(tmp_path: Path) -> None:
     assert not data_home.exists()
 
 
+def test_install_uses_a_pip_installed_launcher_on_the_path(tmp_path: Path) -> None:
+    """Without a checkout .venv (a copy of the packaging files alone), `pip install`'s
+    balance-desk-gui on PATH is what the launcher runs."""
+    checkout = tmp_path / "checkout"
+    for part in ("packaging", "resources", "balance_desk/resources"):
+        shutil.copytree(REPO / part, checkout / part)
+    bin_dir = tmp_path / "pip-bin"
+    bin_dir.mkdir()
+    pip_launcher = bin_dir / "balance-desk-gui"
+    pip_launcher.write_text("#!/bin/sh\nexit 0\n")
+    pip_launcher.chmod(0o755)
+    data_home = tmp_path / "share"
+    env = install_env(data_home)
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env['PATH']}"
+    subprocess.run(
+        [need("bash"), str(checkout / "packaging" / "install-linux.sh")],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    desktop = (data_home / "applications" / f"{APP_ID}.desktop").read_text()
+    assert f"Exec={pip_launcher}\n" in desktop
+
+
 def test_uninstall_without_an_install_says_so(tmp_path: Path) -> None:
     result = run(UNINSTALL, tmp_path / "empty")
     assert "not installed" in result.stdout
