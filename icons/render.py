@@ -25,7 +25,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF
-from PySide6.QtGui import QGuiApplication, QImage, QPainter
+from PySide6.QtGui import QGuiApplication, QImage, QImageReader, QPainter
 from PySide6.QtSvg import QSvgRenderer
 
 ICONS = Path(__file__).resolve().parent
@@ -216,25 +216,41 @@ def outputs() -> dict[Path, bytes]:
     return files
 
 
+def _images(data: bytes) -> list[QImage]:
+    """Every image in a PNG, .ico or .icns, decoded by Qt."""
+    array = QByteArray(data)
+    buffer = QBuffer(array)
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    reader = QImageReader(buffer)
+    images = []
+    for index in range(max(reader.imageCount(), 1)):
+        reader.jumpToImage(index)
+        images.append(reader.read().convertToFormat(QImage.Format.Format_ARGB32))
+    return images
+
+
 def _same_pixels(committed: Path, fresh: bytes) -> bool:
-    old, new = QImage(str(committed)), QImage.fromData(fresh)
-    if old.isNull() or old.size() != new.size():
+    olds, news = _images(committed.read_bytes()), _images(fresh)
+    if len(olds) != len(news):
         return False
-    old = old.convertToFormat(QImage.Format.Format_ARGB32)
-    new = new.convertToFormat(QImage.Format.Format_ARGB32)
-    a, b = bytes(old.constBits()), bytes(new.constBits())
-    return max((abs(x - y) for x, y in zip(a, b, strict=True)), default=0) <= CHECK_TOLERANCE
+    for old, new in zip(olds, news, strict=True):
+        if old.isNull() or old.size() != new.size():
+            return False
+        a, b = bytes(old.constBits()), bytes(new.constBits())
+        if max((abs(x - y) for x, y in zip(a, b, strict=True)), default=0) > CHECK_TOLERANCE:
+            return False
+    return True
 
 
 def check(files: dict[Path, bytes]) -> list[str]:
-    """Files missing or out of date with their SVGs (PNGs compared by pixels, not bytes)."""
+    """Files missing or out of date with their SVGs (rasters compared by pixels, not bytes)."""
     stale: list[str] = []
     for path, content in files.items():
         name = str(path.relative_to(REPO))
         if not path.exists():
             stale.append(f"missing: {name}")
-        elif path.suffix == ".png":
-            if not _same_pixels(path, content):
+        elif path.suffix in (".png", ".ico", ".icns"):
+            if path.read_bytes() != content and not _same_pixels(path, content):
                 stale.append(f"differs: {name}")
         elif path.suffix == ".svg" and path.read_bytes() != content:
             stale.append(f"differs: {name}")
