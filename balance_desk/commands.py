@@ -70,6 +70,8 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
             source.close()
     if args.json:
         print(json.dumps(snapshot.to_document(), indent=2))
+        if snapshot.revolut_x is not None and snapshot.revolut_x.clock_note:
+            print(f"balance-desk: note: {snapshot.revolut_x.clock_note}", file=sys.stderr)
     else:
         print(render_snapshot(snapshot))
     statuses = [r.status for r in (snapshot.revolut_x, snapshot.bank) if r is not None]
@@ -111,6 +113,8 @@ def render_revolut_x(result: RevolutXResult) -> list[str]:
     lines = [f"Revolut X: {result.status.replace('_', ' ')}"]
     if result.error:
         lines.append(_error_line(result.error))
+    if result.clock_note:
+        lines.append(f"  note: {result.clock_note}")
     if result.balances:
         rows = [
             [

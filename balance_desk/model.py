@@ -75,6 +75,19 @@ class RevolutXResult(Frozen):
     error: ErrorInfo | None = None
     balances: tuple[CryptoBalance, ...] = ()
     fetched_at: datetime | None = None
+    # Set when requests had to be re-timed because this computer's clock is off (positive =
+    # ahead of the server's), so the user can be told by how much. Not in the JSON document.
+    clock_offset_ms: int | None = None
+
+    @property
+    def clock_note(self) -> str | None:
+        if not self.clock_offset_ms:
+            return None
+        side = "ahead of" if self.clock_offset_ms > 0 else "behind"
+        return (
+            f"this computer's clock is {abs(self.clock_offset_ms) / 1000:.1f} s {side} "
+            "Revolut X's; requests were corrected. Turn on automatic time (NTP)."
+        )
 
     def to_document(self) -> dict[str, Any]:
         return {

@@ -322,3 +322,18 @@ def test_simulator_command(keyring_store: CredentialStore, data_home: Path) -> N
         if child.stderr:
             assert "Traceback" not in child.stderr.read()
             child.stderr.close()
+
+
+@pytest.mark.keyring
+def test_clock_ahead_is_corrected_and_reported(
+    sim: RevolutXSimulator, keyring_store: CredentialStore, tmp_path: Path
+) -> None:
+    assert _set_keys(sim, tmp_path).returncode == 0
+    sim.clock_skew_ms = -30_000
+    table = run("snapshot", "--source", "revolut-x")
+    assert table.returncode == 0
+    assert re.search(r"note: this computer's clock is (29|30|31)\.\d s ahead of", table.stdout)
+    as_json = run("snapshot", "--json", "--source", "revolut-x")
+    assert as_json.returncode == 0
+    assert json.loads(as_json.stdout)["sources"]["revolut_x"]["status"] == "ok"
+    assert "clock is" in as_json.stderr

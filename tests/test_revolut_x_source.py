@@ -45,6 +45,7 @@ def test_ok_result(sim: RevolutXSimulator, memory_store: CredentialStore) -> Non
         source.close()
     assert result.status == "ok"
     assert result.error is None
+    assert result.clock_offset_ms is None and result.clock_note is None
     assert result.fetched_at is not None
     assert [b.currency for b in result.balances][:3] == ["BTC", "ETH", "SOL"]
 
@@ -72,7 +73,11 @@ def test_one_client_is_reused_so_the_clock_offset_persists(
     source = _source(sim, memory_store)
     sim.clock_skew_ms = -20_000
     try:
-        assert source.fetch(user_present=True).status == "ok"
+        first = source.fetch(user_present=True)
+        assert first.status == "ok"
+        assert first.clock_offset_ms is not None and 19_000 <= first.clock_offset_ms <= 21_000
+        assert first.clock_note is not None and "ahead of Revolut X's" in first.clock_note
+        assert "clock_offset_ms" not in str(first.to_document())
         assert source.fetch(user_present=True).status == "ok"
         assert 19_000 <= source.clock_offset_ms <= 21_000
     finally:

@@ -78,7 +78,12 @@ class RevolutXSource:
                 )
                 return RevolutXResult(status="error", error=failure.to_info(), fetched_at=_now())
             self._clock_offset_ms = client.clock_offset_ms
-            return RevolutXResult(status="ok", balances=balances, fetched_at=_now())
+            return RevolutXResult(
+                status="ok",
+                balances=balances,
+                fetched_at=_now(),
+                clock_offset_ms=client.clock_offset_ms or None,
+            )
 
     def _client_for(self, creds: RevolutXCredentials) -> RevolutXClient:
         key = (creds.api_key, creds.private_key_pem, self._settings.url, self._settings.ca_bundle)
