@@ -412,3 +412,16 @@ def test_missing_ca_bundle_is_a_config_error() -> None:
             "k" * 64, private_key_pem(generate_private_key()), ca_bundle="/nonexistent/ca.pem"
         )
 
+
+
+def test_name_lookup_failure_is_said_in_words() -> None:
+    from balance_desk.sources.http import network_error
+
+    try:
+        try:
+            raise socket.gaierror(-2, "Name or service not known")
+        except OSError as inner:
+            raise httpx.ConnectError("[Errno -2] Name or service not known") from inner
+    except httpx.ConnectError as exc:
+        error = network_error(exc, service="Revolut X", url=httpx.URL("https://revx.example/api"))
+    assert "Could not find revx.example (the name lookup failed)" in error.message

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import random
+import socket
 import ssl
 import urllib.request
 from pathlib import Path
@@ -138,25 +139,41 @@ def network_error(exc: httpx.TransportError, *, service: str, url: httpx.URL) ->
     tls = _is_tls_failure(exc)
     if tls is not None:
         reason = getattr(tls, "verify_message", None) or getattr(tls, "reason", None) or str(tls)
-        return NetworkError(
+        message = (
             f"The secure connection to {where} failed ({reason}). If you reach {service} "
             "through a proxy or test server with its own certificate authority, give its CA "
             "bundle with --ca-bundle; verification is never switched off."
         )
-    if isinstance(exc, httpx.ConnectTimeout):
-        return NetworkError(f"Connecting to {service} at {where} timed out; check your network.")
-    if isinstance(exc, httpx.ConnectError):
-        return NetworkError(
+    elif _in_chain(exc, socket.gaierror):
+        message = (
+            f"Could not find {url.host} (the name lookup failed); check your internet "
+            "connection and the API root."
+        )
+    elif isinstance(exc, httpx.ConnectTimeout):
+        message = f"Connecting to {service} at {where} timed out; check your network."
+    elif isinstance(exc, httpx.ConnectError):
+        message = (
             f"Could not connect to {service} at {where} ({_first_line(exc)}); check your network "
             "and the API root."
         )
-    if isinstance(exc, httpx.ReadTimeout | httpx.WriteTimeout | httpx.PoolTimeout):
-        return NetworkError(f"{service} at {where} did not answer in time; try again later.")
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return NetworkError(
-            f"The connection to {service} at {where} broke before the whole answer arrived."
-        )
-    return NetworkError(f"Network problem talking to {service} at {where}: {_first_line(exc)}.")
+    elif isinstance(exc, httpx.ReadTimeout | httpx.WriteTimeout | httpx.PoolTimeout):
+        message = f"{service} at {where} did not answer in time; try again later."
+    elif isinstance(exc, httpx.RemoteProtocolError):
+        message = f"The connection to {service} at {where} broke before the whole answer arrived."
+    else:
+        message = f"Network problem talking to {service} at {where}: {_first_line(exc)}."
+    return NetworkError(message)
+
+
+def _in_chain(exc: BaseException, kind: type[BaseException]) -> bool:
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, kind):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _first_line(exc: BaseException) -> str:
