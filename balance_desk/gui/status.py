@@ -100,7 +100,7 @@ def tab_notice(update: SourceUpdate, now: datetime) -> Notice | None:
         return Notice(
             "info",
             f"{escape(title)} is not set up yet: Balance Desk needs your keys to show these "
-            f"balances. <a href='{SETUP_LINK}{update.source}'>Set up keys…</a>",
+            "balances.",
             action="Set up keys…",
         )
     if update.state != "error" or update.error is None:

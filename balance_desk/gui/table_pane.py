@@ -47,7 +47,8 @@ class BreakdownView(QTableView):
         self.verticalHeader().setDefaultSectionSize(int(self.fontMetrics().height() * 1.6))
         header = self.horizontalHeader()
         header.setSectionsMovable(True)
-        header.setStretchLastSection(True)
+        # Empty space stays to the right rather than stretching one numeric column across it.
+        header.setStretchLastSection(False)
         header.setHighlightSections(False)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._context_menu)
@@ -151,6 +152,7 @@ class BreakdownPane(QWidget):
         layout.addWidget(self.view, 1)
         layout.addWidget(self.footer)
         self.setFocusProxy(self.view)
+        self.fit_columns(())  # headers readable before the first rows arrive
 
         self.view.selectionModel().currentRowChanged.connect(self._current_changed)
         self.proxy.modelReset.connect(self._update_count)
@@ -234,8 +236,9 @@ class BreakdownPane(QWidget):
         if single:
             # One total per currency (crypto): a compact line, then a pointer for long lists.
             shown = list(by_currency.items())[:MAX_FOOTER_CURRENCIES]
-            text = "Totals: " + "   ".join(
-                f"{currency} {PRIVACY_MASK if privacy else lines[0].text}"
+            # No-break spaces keep a currency and its figure together when the line wraps.
+            text = "Totals:  " + "   ·   ".join(
+                f"{currency}\u00a0{PRIVACY_MASK if privacy else lines[0].text}"
                 for currency, lines in shown
             )
             if len(by_currency) > len(shown):
@@ -243,10 +246,10 @@ class BreakdownPane(QWidget):
             return text
         parts = []
         for currency, lines in by_currency.items():
-            figures = " · ".join(
-                f"{line.label} {PRIVACY_MASK if privacy else line.text}" for line in lines
+            figures = "   ·   ".join(
+                f"{line.label}\u00a0{PRIVACY_MASK if privacy else line.text}" for line in lines
             )
-            parts.append(f"{currency} totals — {figures}")
+            parts.append(f"{currency} totals:  {figures}")
         if self._stale_rows:
             parts.append(f"(includes {self._stale_rows} balances not refreshed this time)")
         return "\n".join(parts)

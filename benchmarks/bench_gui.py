@@ -1,0 +1,306 @@
+"""The desktop app's speed and size, offscreen, with the budgets from issue 4:
+
+- start to first painted window of `balance-desk --demo`, against a bare PySide6 script that
+  shows an empty QMainWindow (<= 1.5x);
+- the longest GUI-thread stall during a refresh of 300 crypto currencies and 200 bank accounts,
+  seen by a 5 ms QTimer probe (<= 16 ms);
+- replacing a 10,000-row model and sorting it by amount (<= 100 ms);
+- resident memory after the first refresh in demo mode (<= 200 MB).
+
+    .venv/bin/python -m benchmarks.bench_gui [--quick]
+
+Exit status 1 when a budget is exceeded (not in --quick mode, which only proves it runs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import Any
+
+STARTUP_RATIO_LIMIT = 1.5
+STALL_LIMIT_MS = 16.0
+REPLACE_SORT_LIMIT_MS = 100.0
+RSS_LIMIT_MB = 200.0
+PROBE_MS = 5
+
+BARE_WINDOW = """
+import sys, time
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow
+
+class FirstPaint(QObject):
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.Paint:
+            print(f"first-paint {time.time():.6f}", flush=True)
+            QTimer.singleShot(0, app.quit)
+            watched.removeEventFilter(self)
+        return False
+
+app = QApplication(sys.argv[:1])
+window = QMainWindow()
+probe = FirstPaint()
+window.installEventFilter(probe)
+window.show()
+app.exec()
+"""
+
+
+def _env(home: str) -> dict[str, str]:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", BALANCE_DESK_HOME=home)
+    env.pop("BALANCE_DESK_DEMO_FAIL", None)
+    return env
+
+
+def _first_paint_s(command: list[str], env: dict[str, str]) -> float:
+    started = time.time()
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60,
+                          check=True)
+    stamp = next(line for line in done.stdout.splitlines() if line.startswith("first-paint"))
+    return float(stamp.split()[1]) - started
+
+
+def startup(rounds: int) -> tuple[float, float]:
+    """Median seconds to first paint: (bare QMainWindow, balance-desk --demo), interleaved."""
+    bare: list[float] = []
+    ours: list[float] = []
+    with TemporaryDirectory() as home:
+        env = _env(home)
+        app_env = dict(env, BALANCE_DESK_FIRST_PAINT_EXIT="1")
+        for _ in range(rounds):
+            bare.append(_first_paint_s([sys.executable, "-c", BARE_WINDOW], env))
+            ours.append(
+                _first_paint_s([sys.executable, "-m", "balance_desk", "--demo"], app_env)
+            )
+    return statistics.median(bare), statistics.median(ours)
+
+
+def resident_memory_mb() -> float:
+    """Peak resident memory of `balance-desk --demo --exit-after-refresh` (which quits right
+    after the first refresh is shown), read from the kernel's accounting of a child process."""
+    probe = (
+        "import resource, subprocess, sys\n"
+        "subprocess.run([sys.executable, '-m', 'balance_desk', '--demo', "
+        "'--exit-after-refresh'], check=True, capture_output=True)\n"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    )
+    with TemporaryDirectory() as home:
+        done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                              env=_env(home), timeout=120, check=True)
+    return int(done.stdout.strip()) / 1024
+
+
+SERVE_SIMULATORS = """
+import json, sys
+from balance_desk.simulator.open_banking import BankSimulator
+from balance_desk.simulator.revolut_x import RevolutXSimulator
+currencies, accounts = int(sys.argv[1]), int(sys.argv[2])
+with RevolutXSimulator(currencies=currencies) as crypto, BankSimulator(
+    account_count=accounts, accounts_per_page=100, balances_per_page=10
+) as bank:
+    tokens = bank.issue_tokens()
+    print(json.dumps({
+        "api_root": crypto.api_root, "api_key": crypto.api_key,
+        "private_key_pem": crypto.private_key_pem, "bank_url": bank.url,
+        "financial_id": bank.financial_id, "cert": str(bank.tls.client.cert_path),
+        "key": str(bank.tls.client.key_path), "ca": str(bank.tls.ca_cert),
+        "access_token": tokens.access_token, "refresh_token": tokens.refresh_token,
+        "client_id": tokens.client_id, "expires_at": tokens.expires_at.isoformat(),
+    }), flush=True)
+    sys.stdin.read()
+"""
+
+
+def gui_stall_ms(currencies: int, accounts: int, refreshes: int) -> float:
+    """Longest gap beyond the probe's own 5 ms between ticks, while refreshes run.
+
+    The simulators run in another process, as a real server would: in-process they would
+    compete with the app for the GIL and measure their own JSON and TLS work, not the app's."""
+    import json
+    from datetime import datetime
+
+    from PySide6.QtCore import QElapsedTimer, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from balance_desk.commands import build_sources
+    from balance_desk.config import BankSettings, Settings
+    from balance_desk.credentials import (
+        BankCredentials,
+        CredentialStore,
+        MemoryKeyring,
+        RevolutXCredentials,
+    )
+    from balance_desk.gui.app import AppController
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    server = subprocess.Popen(
+        [sys.executable, "-c", SERVE_SIMULATORS, str(currencies), str(accounts)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert server.stdout is not None
+        sim = json.loads(server.stdout.readline())
+        store = CredentialStore(MemoryKeyring())
+        store.set_revolut_x(RevolutXCredentials(sim["api_key"], sim["private_key_pem"]))
+        store.set_bank(BankCredentials(sim["access_token"], sim["refresh_token"],
+                                       sim["client_id"], datetime.fromisoformat(sim["expires_at"])))
+        settings = Settings(crypto_interval_s=3600, bank_interval_s=3600)
+        settings.revolut_x.url = sim["api_root"]
+        settings.bank = BankSettings(
+            preset="custom", url=sim["bank_url"], financial_id=sim["financial_id"],
+            cert_path=sim["cert"], key_path=sim["key"], ca_bundle=sim["ca"],
+        )
+        return _measure_stall(app, store, settings, accounts, refreshes, build_sources,
+                              AppController, QElapsedTimer, QTimer)
+    finally:
+        if server.stdin is not None:
+            server.stdin.close()
+        server.wait(timeout=30)
+
+
+def _measure_stall(  # noqa: PLR0917 - the lazily imported pieces, passed along
+    app: Any, store: Any, settings: Any, accounts: int, refreshes: int,
+    build_sources: Any, controller_type: Any, elapsed_type: Any, timer_type: Any,
+) -> float:
+    controller = controller_type(
+        app, factory=lambda: (build_sources(store, settings), None), settings=settings
+    )
+    controller.window.resize(1200, 800)
+    controller.show()
+    deadline = time.monotonic() + 60
+
+    def all_done() -> bool:
+        updates = [controller.poller.latest(n) for n in ("revolut_x", "bank")]
+        return all(u is not None and u.done and not u.refreshing for u in updates)
+
+    # Let the first paint and the sources' set-up finish before measuring.
+    while not all_done() and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.002)
+    if not all_done():
+        raise SystemExit("the first refresh did not finish within 60 s")
+    rows = controller.window.bank_pane.model.rowCount()
+    if rows < accounts:
+        raise SystemExit(f"only {rows} bank rows arrived; the benchmark needs {accounts}")
+
+    worst = 0.0
+    clock = elapsed_type()
+    probe = timer_type()
+    probe.setInterval(PROBE_MS)
+
+    def tick() -> None:
+        nonlocal worst
+        worst = max(worst, clock.nsecsElapsed() / 1e6 - PROBE_MS)
+        clock.restart()
+
+    probe.timeout.connect(tick)
+    for _ in range(refreshes):
+        clock.start()
+        probe.start()
+        controller.window.refresh_action.trigger()
+        app.processEvents()
+        while not all_done() and time.monotonic() < deadline + 120:
+            app.processEvents()
+            time.sleep(0.0005)
+        settle = time.monotonic() + 0.05
+        while time.monotonic() < settle:
+            app.processEvents()
+            time.sleep(0.0005)
+        probe.stop()
+    controller.window.close()
+    controller.shutdown()
+    return worst
+
+
+def replace_and_sort_ms(rows: int, rounds: int) -> float:
+    """Median ms to show a new `rows`-row table (different rows, so the model resets) and sort
+    it by an amount column, including the view's repaint."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    from balance_desk.gui.crypto_table import build_crypto_table
+    from balance_desk.gui.formatting import NumberFormat
+    from balance_desk.gui.main_window import MainWindow
+    from balance_desk.model import CryptoBalance, RevolutXResult
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    number = NumberFormat()
+
+    def table(generation: int) -> object:
+        balances = tuple(
+            CryptoBalance(
+                currency=f"G{generation}C{i:05d}",
+                available=Decimal(f"{(i * 7919) % 100000}.{i % 1000:03d}"),
+                reserved=Decimal(f"{i % 97}.5"),
+                total=Decimal(f"{(i * 7919) % 100000 + i % 97}.{i % 1000:03d}"),
+            )
+            for i in range(rows)
+        )
+        return build_crypto_table(RevolutXResult(status="ok", balances=balances), number)
+
+    # Tables are built before timing: in the app they are built on the fetch thread.
+    tables = [table(g) for g in range(rounds + 1)]
+    window = MainWindow(number=number)
+    window.resize(1200, 800)
+    window.show()
+    pane = window.crypto_pane
+    pane.show_table(tables[0], stale=False)  # type: ignore[arg-type]
+    app.processEvents()
+    timings = []
+    for g in range(1, rounds + 1):
+        pane.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        app.processEvents()
+        started = time.perf_counter()
+        pane.show_table(tables[g], stale=False)  # type: ignore[arg-type]
+        pane.view.sortByColumn(1, Qt.SortOrder.DescendingOrder)
+        pane.view.viewport().repaint()
+        timings.append((time.perf_counter() - started) * 1000)
+    window.close()
+    return statistics.median(timings)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, one round each")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    quick = args.quick
+    with TemporaryDirectory() as home:
+        os.environ["BALANCE_DESK_HOME"] = home
+        bare, ours = startup(rounds=1 if quick else 7)
+        ratio = ours / bare
+        print(f"startup to first paint: bare QMainWindow {bare * 1000:.0f} ms, "
+              f"balance-desk --demo {ours * 1000:.0f} ms, ratio {ratio:.2f} "
+              f"(limit {STARTUP_RATIO_LIMIT})")
+        stall = gui_stall_ms(30 if quick else 300, 20 if quick else 200, 1 if quick else 5)
+        print(f"longest GUI-thread stall during refreshes: {stall:.1f} ms, "
+              f"ratio {stall / STALL_LIMIT_MS:.2f} of the {STALL_LIMIT_MS:.0f} ms budget")
+        replace = replace_and_sort_ms(1000 if quick else 10_000, 1 if quick else 5)
+        print(f"replace a {'1,000' if quick else '10,000'}-row model and sort by amount: "
+              f"{replace:.1f} ms, ratio {replace / REPLACE_SORT_LIMIT_MS:.2f} of the "
+              f"{REPLACE_SORT_LIMIT_MS:.0f} ms budget")
+        rss = resident_memory_mb()
+        print(f"resident memory after the first demo refresh: {rss:.0f} MB, "
+              f"ratio {rss / RSS_LIMIT_MB:.2f} of the {RSS_LIMIT_MB:.0f} MB budget")
+    if quick:
+        return 0
+    over = (
+        ratio > STARTUP_RATIO_LIMIT
+        or stall > STALL_LIMIT_MS
+        or replace > REPLACE_SORT_LIMIT_MS
+        or rss > RSS_LIMIT_MB
+    )
+    return 1 if over else 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    raise SystemExit(main())
