@@ -9,9 +9,10 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import re
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import Any, NoReturn, TextIO
 
 from balance_desk import __version__
 from balance_desk.sources.errors import ConfigError
@@ -49,8 +50,24 @@ def read_secret(
     return value or None
 
 
+class _Parser(argparse.ArgumentParser):
+    """Never repeats what it did not understand: a mistyped option may be followed by a secret
+    (`--api-key SECRET`), and error output ends up in terminals' scrollback and CI logs."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # No prefix matching: `--api-key SECRET` must not quietly become `--api-key-file SECRET`.
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        if message.startswith("unrecognized arguments"):
+            message = "unrecognized arguments (not repeated, one may be a secret); see --help"
+        message = re.sub(r"invalid choice: '[^']*'", "invalid choice", message)
+        super().error(message)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="balance-desk",
         description="Revolut X crypto and Open Banking bank balances in one window. "
         "Without a command, opens the desktop app.",
