@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Literal
 
-import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+# Re-exported: callers have always found the data directory here.
+from balance_desk.paths import HOME_ENV, SETTINGS_FILE, atomic_write_text, data_dir
 from balance_desk.sources.errors import ConfigError
 
-HOME_ENV = "BALANCE_DESK_HOME"
-SETTINGS_FILE = "settings.json"
+__all__ = [
+    "BANK_PRESETS",
+    "CRYPTO_MIN_INTERVAL_S",
+    "HOME_ENV",
+    "REVOLUT_X_DEFAULT_URL",
+    "SETTINGS_FILE",
+    "BankPreset",
+    "BankSettings",
+    "RevolutXSettings",
+    "Settings",
+    "atomic_write_text",
+    "data_dir",
+]
 
 REVOLUT_X_DEFAULT_URL = "https://revx.revolut.com/api/1.0"
 BankPreset = Literal["revolut", "revolut-sandbox", "custom"]
@@ -26,30 +35,6 @@ BANK_PRESETS: dict[str, tuple[str, str]] = {
 }
 
 CRYPTO_MIN_INTERVAL_S = 5
-
-
-def data_dir() -> Path:
-    """Settings, history, logs and the quota ledger all live here (created on first use)."""
-    override = os.environ.get(HOME_ENV)
-    path = Path(override) if override else platformdirs.user_data_path("balance-desk", False)
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write `text` so that a crash leaves either the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 class RevolutXSettings(BaseModel):

@@ -7,7 +7,7 @@ import logging.handlers
 import re
 from pathlib import Path
 
-from balance_desk.config import data_dir
+from balance_desk.paths import data_dir
 
 LOG_FILE = "balance-desk.log"
 

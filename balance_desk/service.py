@@ -5,11 +5,13 @@ Used by the CLI and the GUI poller alike, so both see the same behaviour.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
-from balance_desk.model import BankResult, RevolutXResult, Snapshot
+if TYPE_CHECKING:
+    # The GUI imports this module for `SourceName` before its first paint; pydantic (through
+    # the model) is imported only once a snapshot is really built.
+    from balance_desk.model import BankResult, RevolutXResult, Snapshot
 
 SourceName = Literal["revolut_x", "bank"]
 
@@ -32,6 +34,10 @@ def now_utc() -> datetime:
 
 def fetch_snapshot(sources: list[Source], *, user_present: bool = True) -> Snapshot:
     """Fetch every source at once; one slow source never delays the other's request."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from balance_desk.model import BankResult, RevolutXResult, Snapshot
+
     with ThreadPoolExecutor(max_workers=max(1, len(sources))) as pool:
         futures = {s.name: pool.submit(s.fetch, user_present=user_present) for s in sources}
         results = {name: future.result() for name, future in futures.items()}

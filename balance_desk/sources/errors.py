@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from balance_desk.model import ErrorInfo, ErrorKind
+if TYPE_CHECKING:
+    # Imported when first needed: pydantic (through the model) costs more than the rest of the
+    # command line's start-up, and most runs never turn an error into an ErrorInfo.
+    from datetime import datetime
+
+    from balance_desk.model import ErrorInfo, ErrorKind
 
 
 class SourceError(Exception):
@@ -32,6 +36,8 @@ class SourceError(Exception):
         self.retry_at = retry_at
 
     def to_info(self) -> ErrorInfo:
+        from balance_desk.model import ErrorInfo
+
         return ErrorInfo(
             kind=self.kind,
             message=self.message,

@@ -1,0 +1,41 @@
+"""The per-user data directory and atomic writes, without pydantic.
+
+Split from `config` so that start-up paths (logging, the window's saved layout) can find the
+data directory before the settings model, and pydantic with it, is imported.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+import platformdirs
+
+HOME_ENV = "BALANCE_DESK_HOME"
+SETTINGS_FILE = "settings.json"
+
+
+def data_dir() -> Path:
+    """Settings, history, logs and the quota ledger all live here (created on first use)."""
+    override = os.environ.get(HOME_ENV)
+    path = Path(override) if override else platformdirs.user_data_path("balance-desk", False)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write `text` so that a crash leaves either the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
