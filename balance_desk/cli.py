@@ -7,7 +7,6 @@ come from the keyring, a file the user names (`-` for stdin), or a no-echo promp
 from __future__ import annotations
 
 import argparse
-import getpass
 import os
 import re
 import sys
@@ -39,6 +38,8 @@ def read_secret(
         except OSError as exc:
             raise UsageError(f"Cannot read {file_arg}: {exc.strerror}") from exc
     elif stream.isatty():
+        import getpass
+
         value = getpass.getpass(prompt)
     elif required:
         raise UsageError(f"{prompt.rstrip(': ')} is needed: give it in a file (or - for stdin).")
@@ -133,20 +134,41 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Flags that only open the desktop app: with nothing else on the line there is no command to
+# parse, and building every subcommand's parser would only delay the window.
+GUI_FLAGS = frozenset({"-v", "--verbose", "--demo", "--exit-after-refresh", "--minimized"})
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if set(argv) <= GUI_FLAGS:
+        args = argparse.Namespace(
+            verbose="-v" in argv or "--verbose" in argv,
+            demo="--demo" in argv,
+            exit_after_refresh="--exit-after-refresh" in argv,
+            minimized="--minimized" in argv,
+            keyring_backend=False,
+            command=None,
+        )
+        return run_gui(args)
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command is None and not args.keyring_backend:
+        # The desktop app opens its log file once its window has painted (start-up speed).
+        return run_gui(args)
+    start_logging(verbose=args.verbose)
+    if args.keyring_backend:
+        return print_keyring_backend()
+    return run_command(args)
+
+
+def start_logging(*, verbose: bool) -> None:
     from balance_desk.logs import setup_logging
 
     try:
-        setup_logging(verbose=args.verbose)
+        setup_logging(verbose=verbose)
     except (OSError, ConfigError) as exc:
         print(f"balance-desk: cannot open the log file: {exc}", file=sys.stderr)
-    if args.keyring_backend:
-        return print_keyring_backend()
-    if args.command is None:
-        return run_gui(args)
-    return run_command(args)
 
 
 def run_command(args: argparse.Namespace) -> int:  # noqa: PLR0911 - one exit per failure kind

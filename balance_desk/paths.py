@@ -11,8 +11,6 @@ import os
 import tempfile
 from pathlib import Path
 
-import platformdirs
-
 HOME_ENV = "BALANCE_DESK_HOME"
 SETTINGS_FILE = "settings.json"
 
@@ -20,7 +18,12 @@ SETTINGS_FILE = "settings.json"
 def data_dir() -> Path:
     """Settings, history, logs and the quota ledger all live here (created on first use)."""
     override = os.environ.get(HOME_ENV)
-    path = Path(override) if override else platformdirs.user_data_path("balance-desk", False)
+    if override:
+        path = Path(override)
+    else:
+        import platformdirs  # only here: the override (tests, benchmarks) does without it
+
+        path = platformdirs.user_data_path("balance-desk", False)
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
 

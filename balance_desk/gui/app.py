@@ -1,34 +1,46 @@
 """`balance-desk` without a command: the desktop app.
 
 Start-up order is chosen for speed: the window is created and shown first, with a "loading"
-state per source; the sources (httpx, the keyring, the demo servers) are built on a background
-thread once the window has painted.
+state per source. Only once it has painted are the settings loaded (pydantic), the tray and the
+key set-up wired in and the poller started; the sources (httpx, the keyring, the demo servers)
+are then built on a background thread.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import logging
 import os
-import signal
-import socket
 import sys
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QSettings, QSocketNotifier, QTimer
 from PySide6.QtWidgets import QApplication
 
-from balance_desk import APP_NAME
-from balance_desk.config import Settings, data_dir
+from balance_desk import APP_ID, APP_NAME
 from balance_desk.gui.main_window import MainWindow
-from balance_desk.gui.poller import Cleanup, Poller
 from balance_desk.gui.snapshots import SourceUpdate
+from balance_desk.paths import SETTINGS_FILE, data_dir
 from balance_desk.service import Source, SourceName
 from balance_desk.sources.errors import ConfigError
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    # Imported after the first paint: none of them is needed to show the window.
+    import logging
+
+    from balance_desk.config import Settings
+    from balance_desk.gui.desktop import Desktop
+    from balance_desk.gui.poller import Cleanup, Poller
+
+
+
+def _log() -> logging.Logger:
+    # `logging` is not needed to paint the window, and importing it costs milliseconds.
+    import logging
+
+    return logging.getLogger(__name__)
 
 GUI_STATE_FILE = "gui.ini"
 # Benchmarks set this: print the time of the first paint (time.time()) and quit.
@@ -83,6 +95,7 @@ def demo_factory() -> tuple[list[Source], Cleanup | None]:
 def user_factory() -> tuple[list[Source], Cleanup | None]:
     """The user's keys from the OS keyring and their settings."""
     from balance_desk.commands import build_sources
+    from balance_desk.config import Settings
     from balance_desk.credentials import CredentialStore
 
     return build_sources(CredentialStore(), Settings.load()), None
@@ -105,8 +118,33 @@ class FirstPaint(QObject):
         return False
 
 
+def stored_privacy_mode() -> bool:
+    """Privacy mode as saved, read without the settings model so that the very first paint
+    already hides amounts. A damaged file reads as "off" here; the full load after the paint
+    reports it (and can only switch privacy on, never off)."""
+    path = data_dir() / SETTINGS_FILE
+    if not path.exists():
+        return False
+    import json
+
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(raw, dict) and raw.get("privacy_mode") is True
+
+
 class AppController(QObject):
-    """Wires the window, the poller and the settings together and decides when to exit."""
+    """Wires the window, the poller and the settings together and decides when to exit.
+
+    With `defer_setup` (the real app) the settings, the poller and the desktop integration are
+    set up after the window's first paint rather than before it; `poller`, `desktop` and
+    `settings` exist from then on. Without it (tests, scripts) they exist at once.
+    """
+
+    poller: Poller
+    desktop: Desktop
+    settings: Settings
 
     def __init__(
         self,
@@ -118,6 +156,8 @@ class AppController(QObject):
         minimized: bool = False,
         settings: Settings | None = None,
         settings_problem: str | None = None,
+        defer_setup: bool = False,
+        on_setup: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
         # Fetch threads parse in Python; with the default 5 ms switch interval every call the
@@ -128,30 +168,63 @@ class AppController(QObject):
         self.exit_code = EXIT_OK
         self._exit_after_refresh = exit_after_refresh
         self._minimized = minimized
-        self.settings = settings or Settings()
-        self.window = MainWindow(
-            demo=demo, privacy=self.settings.privacy_mode, state=open_gui_state()
-        )
-        if settings_problem:
-            self.window.show_app_problem(settings_problem)
+        self._demo = demo
+        self._given_settings = settings
+        self._settings_problem = settings_problem
+        self._load_settings_later = defer_setup and settings is None
+        self._set_up = False
+        self._on_setup = on_setup
+        self._exiting = False
+        privacy = settings.privacy_mode if settings is not None else stored_privacy_mode()
+        self.window = MainWindow(demo=demo, privacy=privacy, state=open_gui_state())
         self._factory = factory
-        self.poller = self._new_poller(first_user_present=not minimized)
-        self.window.refresh_requested.connect(lambda: self.poller.refresh(user_present=True))
+        self.window.refresh_requested.connect(self._refresh)
         self.window.privacy_changed.connect(self._save_privacy)
+        if not defer_setup:
+            self.finish_setup()
+
+    def finish_setup(self) -> None:
+        """Settings, the poller, and the tray, close-to-tray, key set-up dialog and first-run
+        page (issue 5). Runs once; the poller is not started here."""
+        if self._set_up:
+            return
+        self._set_up = True
+        if self._on_setup is not None:
+            self._on_setup()
+        from balance_desk.config import Settings
         from balance_desk.gui.desktop import Desktop
 
-        # Tray, close-to-tray, the key set-up dialog and the first-run page (issue 5).
+        problem = self._settings_problem
+        if self._load_settings_later:
+            settings, problem = _load_settings()
+        else:
+            settings = self._given_settings or Settings()
+        self.settings = settings
+        if problem:
+            self.window.show_app_problem(problem)
+        if settings.privacy_mode and not self.window.privacy:
+            self.window.set_privacy(True, announce=False)
+        self.poller = self._new_poller(first_user_present=not self._minimized)
         self.desktop = Desktop(
             self.window,
-            refresh=lambda: self.poller.refresh(user_present=True),
+            refresh=self._refresh,
             restart_sources=self.restart_sources,
-            settings=self.settings,
+            settings=settings,
             state=open_gui_state(),
-            demo=demo,
+            demo=self._demo,
         )
-        self._exiting = False
+
+    def _refresh(self) -> None:
+        if self._set_up:
+            self.poller.refresh(user_present=True)
+
+    def _start(self) -> None:
+        self.finish_setup()
+        self.poller.start()
 
     def _new_poller(self, *, first_user_present: bool) -> Poller:
+        from balance_desk.gui.poller import Poller
+
         poller = Poller(
             self._factory,
             crypto_interval_s=self.settings.crypto_interval_s,
@@ -164,6 +237,8 @@ class AppController(QObject):
 
     def restart_sources(self) -> None:
         """Keys or settings were saved: build the sources again from them, with a new poller."""
+        from balance_desk.config import Settings
+
         self.poller.stop(timeout_s=2.0)
         with contextlib.suppress(ConfigError):
             self.settings = Settings.load()
@@ -175,20 +250,25 @@ class AppController(QObject):
             FirstPaint(self.window, self._report_first_paint)
             self.window.show()
             return
-        FirstPaint(self.window, self.poller.start)
-        QTimer.singleShot(START_FALLBACK_MS, self.poller.start)
-        if self._minimized and self.desktop.starts_hidden:
-            pass  # in the tray; the fallback timer starts polling without a paint
-        elif self._minimized:
-            self.window.showMinimized()
-        else:
+        FirstPaint(self.window, self._start)
+        QTimer.singleShot(START_FALLBACK_MS, self._start)
+        if not self._minimized:
             self.window.show()
+            return
+        # Nothing paints, so nothing waits for a paint: set up now, since whether there is
+        # a tray decides how to start.
+        self.finish_setup()
+        if not self.desktop.starts_hidden:
+            self.window.showMinimized()
+        # else in the tray; the fallback timer starts polling without a paint
 
     def _report_first_paint(self) -> None:
         print(f"first-paint {time.time():.6f}", flush=True)
         self.app.quit()
 
     def _save_privacy(self, on: bool) -> None:
+        from balance_desk.config import Settings
+
         # Re-read the file so that only this one setting changes (and demo settings never
         # reach the user's file).
         try:
@@ -196,7 +276,7 @@ class AppController(QObject):
             stored.privacy_mode = on
             stored.save()
         except (ConfigError, OSError) as exc:
-            log.warning("Could not save privacy mode: %s", exc)
+            _log().warning("Could not save privacy mode: %s", exc)
 
     def _check_exit(self, _update: SourceUpdate) -> None:
         if not self._exit_after_refresh or self._exiting:
@@ -237,12 +317,16 @@ class AppController(QObject):
 
     def shutdown(self) -> None:
         self.window.save_state()
-        self.poller.stop(timeout_s=2.0)
+        if self._set_up:
+            self.poller.stop(timeout_s=2.0)
 
 
 def _quit_on_signals(app: QApplication) -> None:
     """Ctrl+C in the terminal quits cleanly. Python runs signal handlers only when it gets
     control, so the signal also writes to a socket that wakes Qt's event loop."""
+    import signal
+    import socket
+
     reader, writer = socket.socketpair()
     reader.setblocking(False)
     writer.setblocking(False)
@@ -271,7 +355,24 @@ def _quiet_platform_noise() -> None:
     qInstallMessageHandler(handler)
 
 
+def _after_first_paint(app: QApplication, *, verbose: bool) -> None:
+    from balance_desk.cli import start_logging
+
+    start_logging(verbose=verbose)
+    _quit_on_signals(app)
+    # Decoding every size of the icon costs more than painting the window; the window manager
+    # takes the new icon as soon as it is set.
+    try:
+        from balance_desk.gui.icons import apply_app_identity
+
+        apply_app_identity(app)
+    except (ImportError, FileNotFoundError):
+        _log().warning("App icon not found; using the default window icon")
+
+
 def _load_settings() -> tuple[Settings, str | None]:
+    from balance_desk.config import Settings
+
     try:
         return Settings.load(), None
     except ConfigError as exc:
@@ -288,23 +389,18 @@ def run(args: argparse.Namespace) -> int:
     assert isinstance(app, QApplication)
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
-    try:
-        from balance_desk.gui.icons import apply_app_identity
-
-        apply_app_identity(app)
-    except (ImportError, FileNotFoundError):
-        log.warning("App icon not found; using the default window icon")
-    settings, settings_problem = _load_settings()
+    # Before any window exists: Wayland matches windows to the launcher (and its icon) by this.
+    app.setDesktopFileName(APP_ID)
     controller = AppController(
         app,
         factory=demo_factory if args.demo else user_factory,
         demo=bool(args.demo),
         exit_after_refresh=bool(args.exit_after_refresh),
         minimized=bool(getattr(args, "minimized", False)),
-        settings=settings,
-        settings_problem=settings_problem,
+        defer_setup=True,
+        # After the first paint: the log file, and Ctrl+C in the terminal.
+        on_setup=lambda: _after_first_paint(app, verbose=bool(getattr(args, "verbose", False))),
     )
-    _quit_on_signals(app)
     controller.show()
     try:
         app.exec()

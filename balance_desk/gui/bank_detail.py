@@ -8,13 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from html import escape
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from balance_desk.gui.bank_table import BankRowInfo
 from balance_desk.gui.formatting import NumberFormat, local_time
-from balance_desk.model import BankBalance
 from balance_desk.money import PRIVACY_MASK
+
+if TYPE_CHECKING:
+    # Types only: pydantic is not imported before the window has painted.
+    from balance_desk.model import BankBalance
 
 BALANCE_TYPE_MEANINGS: dict[str, str] = {
     "InterimAvailable": (

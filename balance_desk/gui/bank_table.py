@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from balance_desk.gui.formatting import MISSING, NumberFormat, local_time
 from balance_desk.gui.snapshots import TableData, TotalLine
 from balance_desk.gui.table_model import CellValue, Column, TableRow, make_row
-from balance_desk.model import AccountResult, BankAccount, BankBalance, BankResult
 from balance_desk.money import exact_add
+
+if TYPE_CHECKING:
+    # Types only: pydantic is not imported before the window has painted.
+    from balance_desk.model import AccountResult, BankAccount, BankBalance, BankResult
 
 BANK_COLUMNS = (
     Column("Account", "text"),

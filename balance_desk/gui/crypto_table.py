@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from balance_desk.gui.formatting import MISSING, NumberFormat
 from balance_desk.gui.snapshots import TableData, TotalLine
 from balance_desk.gui.table_model import Column, TableRow, make_row
-from balance_desk.model import RevolutXResult
 from balance_desk.money import exact_add
+
+if TYPE_CHECKING:
+    # Types only: pydantic is not imported before the window has painted.
+    from balance_desk.model import RevolutXResult
 
 CRYPTO_COLUMNS = (
     Column("Currency", "text"),

@@ -15,9 +15,7 @@ from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QMainWindow,
-    QMessageBox,
     QSplitter,
-    QStyle,
     QTabWidget,
     QToolBar,
     QVBoxLayout,
@@ -198,12 +196,12 @@ class MainWindow(QMainWindow):
         else:
             pane.notice.show_message(notice.kind, notice.html, copy_text=notice.copy_text)
             pane.notice.set_action(notice.action)
-        warn = update.state == "error"
-        icon = (
-            self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
-            if warn
-            else QIcon()
-        )
+        icon = QIcon()
+        if update.state == "error":
+            # Imported here: QStyle's Python enums take milliseconds to build at start-up.
+            from PySide6.QtWidgets import QStyle
+
+            icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
         self.tabs.setTabIcon(0 if name == "revolut_x" else 1, icon)
 
     def _rerender(self) -> None:
@@ -249,6 +247,8 @@ class MainWindow(QMainWindow):
 
     def show_keys_help(self, source: str = "") -> None:
         """Until the key set-up dialog is wired in: how to store keys from a terminal."""
+        from PySide6.QtWidgets import QMessageBox
+
         box = QMessageBox(QMessageBox.Icon.Information, "Set up keys", KEYS_HELP, parent=self)
         box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -18,13 +18,17 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, TypeAlias
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
 
 from balance_desk.gui.formatting import NumberFormat
 from balance_desk.gui.snapshots import SourceUpdate, TableData
-from balance_desk.model import BankResult, ErrorInfo, RevolutXResult
 from balance_desk.service import Source, SourceName, now_utc
+
+if TYPE_CHECKING:
+    # The model (pydantic) is imported on the fetch threads, after the window has painted.
+    from balance_desk.model import BankResult, ErrorInfo, RevolutXResult
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +40,7 @@ _START = "__start__"
 
 Cleanup = Callable[[], None]
 SourceFactory = Callable[[], "tuple[list[Source], Cleanup | None]"]
-SourceResult = RevolutXResult | BankResult
+SourceResult: TypeAlias = "RevolutXResult | BankResult"
 
 
 def next_delay(
@@ -69,13 +73,17 @@ class FetchOutcome:
     table: TableData | None
 
 
-TableBuilder = Callable[[SourceResult, NumberFormat, "TableData | None"], "TableData | None"]
+TableBuilder = Callable[
+    ["RevolutXResult | BankResult", NumberFormat, "TableData | None"], "TableData | None"
+]
 
 
 def build_table(
     result: SourceResult, number: NumberFormat, previous: TableData | None
 ) -> TableData | None:
     """Rows for a successful result; None when there is nothing new to show."""
+    from balance_desk.model import RevolutXResult
+
     if result.status != "ok":
         return None
     if isinstance(result, RevolutXResult):
@@ -88,6 +96,8 @@ def build_table(
 
 
 def failed_result(name: SourceName, error: ErrorInfo) -> SourceResult:
+    from balance_desk.model import BankResult, RevolutXResult
+
     if name == "revolut_x":
         return RevolutXResult(status="error", error=error, fetched_at=now_utc())
     return BankResult(status="error", error=error, fetched_at=now_utc())
@@ -192,6 +202,8 @@ def _fetch_job(job: _FetchJob) -> None:
         result = source.fetch(user_present=job.user_present)
         table = job.builder(result, job.number, job.previous)
     except Exception as exc:  # a bug in a source or a builder must not end the polling
+        from balance_desk.model import ErrorInfo
+
         log.exception("Fetching %s failed unexpectedly", name)
         result = failed_result(
             name,
@@ -411,6 +423,7 @@ class PollWorker(QObject):
 
 
 def _startup_error(exc: BaseException) -> ErrorInfo:
+    from balance_desk.model import ErrorInfo
     from balance_desk.sources.errors import SourceError
 
     if isinstance(exc, SourceError):

@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from balance_desk.gui.table_model import TableRow
-from balance_desk.model import BankResult, ErrorInfo, RevolutXResult
 from balance_desk.service import SourceName
+
+if TYPE_CHECKING:
+    # Types only: pydantic is not imported before the window has painted.
+    from balance_desk.model import BankResult, ErrorInfo, RevolutXResult
 
 SourceState = Literal["loading", "ok", "error", "not_configured"]
 

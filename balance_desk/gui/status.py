@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
@@ -15,8 +16,11 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 from balance_desk.gui.formatting import age, clock_time, countdown
 from balance_desk.gui.notice import NoticeKind
 from balance_desk.gui.snapshots import SourceUpdate
-from balance_desk.model import ErrorInfo
 from balance_desk.service import SourceName
+
+if TYPE_CHECKING:
+    # Types only: pydantic is not imported before the window has painted.
+    from balance_desk.model import ErrorInfo
 
 KIND_WORDS: dict[str, str] = {
     "auth": "Not authorised",

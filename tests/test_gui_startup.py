@@ -1,0 +1,140 @@
+"""Start-up order: the window paints before the heavy parts load, and they all follow."""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from balance_desk import cli
+from balance_desk.gui.app import AppController
+from balance_desk.gui.poller import Cleanup
+from balance_desk.service import Source
+
+ROOT = Path(__file__).resolve().parent.parent
+# Offscreen has no window manager and no tray: its complaints about either are expected.
+pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints",
+                                       "systemTrayWindowChanged")
+
+HEAVY_AT_FIRST_PAINT = """
+import sys
+import balance_desk.gui.app as app
+report = app.AppController._report_first_paint
+def with_modules(self):
+    heavy = ("pydantic", "httpx", "keyring", "cryptography", "balance_desk.model")
+    print("loaded", ",".join(m for m in heavy if m in sys.modules), flush=True)
+    report(self)
+app.AppController._report_first_paint = with_modules
+from balance_desk.cli import main
+raise SystemExit(main(["--demo"]))
+"""
+
+
+def test_nothing_heavy_is_imported_before_the_first_paint(data_home: Path) -> None:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", BALANCE_DESK_HOME=str(data_home),
+               BALANCE_DESK_FIRST_PAINT_EXIT="1")
+    done = subprocess.run([sys.executable, "-c", HEAVY_AT_FIRST_PAINT], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60, check=True)
+    lines = done.stdout.splitlines()
+    assert "loaded " in lines, done.stdout
+    assert any(line.startswith("first-paint ") for line in lines)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [list(flags) for n in range(4) for flags in itertools.combinations(
+        ["--demo", "--exit-after-refresh", "--minimized", "-v"], n)],
+)
+def test_gui_flags_mean_what_the_full_parser_says(
+    argv: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[argparse.Namespace] = []
+    def run_gui(args: argparse.Namespace) -> int:
+        seen.append(args)
+        return 0
+
+    monkeypatch.setattr(cli, "run_gui", run_gui)
+    assert cli.main(argv) == 0
+    full = cli.build_parser().parse_args(argv)
+    assert vars(seen[0]) == {k: v for k, v in vars(full).items() if k in vars(seen[0])}
+    assert seen[0].command is None and not seen[0].keyring_backend
+
+
+def _no_sources() -> tuple[list[Source], Cleanup | None]:
+    return [], None
+
+
+def _controller(qtbot: QtBot, *, minimized: bool = False) -> AppController:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    controller = AppController(app, factory=_no_sources, defer_setup=True, minimized=minimized)
+    qtbot.addWidget(controller.window)
+    return controller
+
+
+def _polling(controller: AppController) -> bool:
+    poller = getattr(controller, "poller", None)  # exists once the set-up has run
+    return poller is not None and poller.latest("bank") is not None
+
+
+def test_saved_privacy_hides_amounts_from_the_first_paint_and_polling_follows_it(
+    qtbot: QtBot, data_home: Path
+) -> None:
+    data_home.mkdir(parents=True, exist_ok=True)
+    (data_home / "settings.json").write_text(json.dumps({"privacy_mode": True}))
+    controller = _controller(qtbot)
+    assert controller.window.privacy  # before any paint, without the settings model
+    controller.show()
+    qtbot.waitUntil(lambda: _polling(controller), timeout=5000)
+    assert controller.settings.privacy_mode and controller.window.privacy
+    assert controller.desktop.window is controller.window
+    controller.shutdown()
+
+
+def test_a_damaged_settings_file_is_reported_after_the_paint(
+    qtbot: QtBot, data_home: Path
+) -> None:
+    data_home.mkdir(parents=True, exist_ok=True)
+    (data_home / "settings.json").write_text("{not json")
+    controller = _controller(qtbot)
+    assert not controller.window.privacy
+    controller.show()
+    qtbot.waitUntil(lambda: _polling(controller), timeout=5000)
+    assert controller.window.app_notice.isVisible()
+    assert "damaged" in controller.window.app_notice.text()
+    controller.shutdown()
+
+
+def test_minimized_without_a_tray_starts_minimized_and_polls(qtbot: QtBot) -> None:
+    controller = _controller(qtbot, minimized=True)
+    controller.show()
+    assert not controller.desktop.starts_hidden  # offscreen: no tray
+    qtbot.waitUntil(controller.window.isMinimized, timeout=5000)
+    qtbot.waitUntil(lambda: _polling(controller), timeout=5000)
+    controller.shutdown()
+
+
+def test_minimized_with_a_tray_stays_hidden_and_polls(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("balance_desk.gui.tray.tray_available", lambda: True)
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    controller = _controller(qtbot, minimized=True)
+    try:
+        controller.show()
+        assert controller.desktop.starts_hidden
+        qtbot.waitUntil(lambda: _polling(controller), timeout=5000)
+        assert not controller.window.isVisible()
+    finally:
+        controller.desktop.tray.hide()
+        controller.shutdown()
+        app.setQuitOnLastWindowClosed(True)  # the tray turned it off for this app
