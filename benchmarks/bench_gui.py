@@ -108,6 +108,8 @@ def resident_memory_mb() -> float:
 
 SERVE_SIMULATORS = """
 import json, sys
+from decimal import Decimal
+from balance_desk.simulator.balances import many_balances
 from balance_desk.simulator.open_banking import BankSimulator
 from balance_desk.simulator.revolut_x import RevolutXSimulator
 currencies, accounts = int(sys.argv[1]), int(sys.argv[2])
@@ -123,7 +125,15 @@ with RevolutXSimulator(currencies=currencies) as crypto, BankSimulator(
         "access_token": tokens.access_token, "refresh_token": tokens.refresh_token,
         "client_id": tokens.client_id, "expires_at": tokens.expires_at.isoformat(),
     }), flush=True)
-    sys.stdin.read()
+    # Every line on stdin: new figures for every balance, so each refresh repaints the tables
+    # (a refresh that changes nothing repaints nothing).
+    for generation, _ in enumerate(sys.stdin, start=1):
+        crypto.set_balances(many_balances(currencies, seed=7 + generation))
+        for account in bank.accounts:
+            for balance in account.balances:
+                amount = balance["Amount"]
+                amount["Amount"] = str(Decimal(amount["Amount"]) + generation)
+        print("changed", flush=True)
 """
 
 
@@ -167,8 +177,14 @@ def gui_stall_ms(currencies: int, accounts: int, refreshes: int) -> float:
             preset="custom", url=sim["bank_url"], financial_id=sim["financial_id"],
             cert_path=sim["cert"], key_path=sim["key"], ca_bundle=sim["ca"],
         )
+        def change_figures() -> None:
+            assert server.stdin is not None and server.stdout is not None
+            server.stdin.write("next\n")
+            server.stdin.flush()
+            server.stdout.readline()
+
         return _measure_stall(app, store, settings, accounts, refreshes, build_sources,
-                              AppController, QElapsedTimer, QTimer)
+                              AppController, QElapsedTimer, QTimer, change_figures)
     finally:
         if server.stdin is not None:
             server.stdin.close()
@@ -178,6 +194,7 @@ def gui_stall_ms(currencies: int, accounts: int, refreshes: int) -> float:
 def _measure_stall(  # noqa: PLR0917 - the lazily imported pieces, passed along
     app: Any, store: Any, settings: Any, accounts: int, refreshes: int,
     build_sources: Any, controller_type: Any, elapsed_type: Any, timer_type: Any,
+    change_figures: Any,
 ) -> float:
     controller = controller_type(
         app, factory=lambda: (build_sources(store, settings), None), settings=settings
@@ -212,6 +229,7 @@ def _measure_stall(  # noqa: PLR0917 - the lazily imported pieces, passed along
 
     probe.timeout.connect(tick)
     for _ in range(refreshes):
+        change_figures()
         clock.start()
         probe.start()
         controller.window.refresh_action.trigger()

@@ -34,6 +34,20 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 # The row's stable identity (currency, or account + balance type), to keep selections.
 KEY_ROLE = Qt.ItemDataRole.UserRole + 2
 
+# Plain ints: `data()` runs once per painted cell and role, and comparing against enum members
+# (an attribute lookup each) costs more than the answer.
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+_ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole.value)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole.value)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
+_FONT = int(Qt.ItemDataRole.FontRole.value)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
+_SORT = int(SORT_ROLE)
+_KEY = int(KEY_ROLE)
+# A view asks for about ten roles per cell; these are the only ones answered.
+_SERVED_ROLES = frozenset({_DISPLAY, _ACCESSIBLE, _ALIGNMENT, _FOREGROUND, _FONT, _TOOLTIP,
+                           _SORT, _KEY})
+
 ColumnKind = Literal["text", "amount", "percent", "time"]
 CellValue = Decimal | str | datetime | None
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -146,30 +160,35 @@ class BreakdownModel(QAbstractTableModel):
         return column in self._amount_columns
 
     def data(  # noqa: PLR0911 - one early return per role keeps the hot path short
-        self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole
+        self, index: AnyIndex, role: int = _DISPLAY
     ) -> object:
-        if not index.isValid():
+        role = int(role)
+        # Most roles a view asks for are not served: answer those before touching the index.
+        if role not in _SERVED_ROLES or not index.isValid():
             return None
-        row = self._rows[index.row()]
         column = index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+        if role == _ALIGNMENT:
+            return self._alignments[column]
+        row = self._rows[index.row()]
+        if role in (_DISPLAY, _ACCESSIBLE):
             if self._privacy and column in self._amount_columns:
                 return PRIVACY_MASK
             return row.texts[column]
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return self._alignments[column]
-        if role == SORT_ROLE:
+        if role == _SORT:
             return row.values[column]
-        if role == KEY_ROLE:
+        if role == _KEY:
             return row.key
-        if role == Qt.ItemDataRole.ForegroundRole and (self._stale or row.stale_note):
-            palette = QApplication.palette()
-            return palette.brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
-        if role == Qt.ItemDataRole.FontRole and row.stale_note:
-            return self._stale_font
-        if role == Qt.ItemDataRole.ToolTipRole and row.stale_note:
-            return row.stale_note
-        return None
+        if role == _FOREGROUND:
+            if self._stale or row.stale_note:
+                return self._stale_brush()
+            return None
+        if role == _FONT:
+            return self._stale_font if row.stale_note else None
+        return row.stale_note  # the tooltip: why this row is not current, if it is not
+
+    @staticmethod
+    def _stale_brush() -> object:
+        return QApplication.palette().brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
 
     def copy_text(self, row: int, column: int) -> str:
         """A cell as the user would paste it: plain digits for amounts, the mask in privacy."""
@@ -208,10 +227,15 @@ class BreakdownModel(QAbstractTableModel):
         if len(ordered) == len(self._rows) and all(
             new.key == old.key for new, old in zip(ordered, self._rows, strict=True)
         ):
-            self._rows = ordered
-            if ordered:
+            old_rows, self._rows = self._rows, ordered
+            # Only the rows whose figures changed are repainted (often none at all).
+            changed = [
+                i for i, (new, old) in enumerate(zip(ordered, old_rows, strict=True))
+                if new.texts != old.texts or new.stale_note != old.stale_note
+            ]
+            if changed:
                 self.dataChanged.emit(
-                    self.index(0, 0), self.index(len(ordered) - 1, len(self.columns) - 1)
+                    self.index(changed[0], 0), self.index(changed[-1], len(self.columns) - 1)
                 )
             return
         self.beginResetModel()
