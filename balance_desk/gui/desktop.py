@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QSettings
+from PySide6.QtCore import QObject, QSettings, QSignalBlocker
 from PySide6.QtWidgets import QApplication, QMessageBox, QVBoxLayout
 
 from balance_desk.config import Settings
@@ -113,6 +113,7 @@ class Desktop(QObject):
         if isinstance(central, QVBoxLayout):
             central.insertWidget(central.indexOf(window.tabs), self.first_run, 1)
         self._add_start_at_login(window, settings)
+        self._add_balance_notices(window, settings)
         self.tray.show()
 
     def _add_start_at_login(self, window: MainWindow, settings: Settings) -> None:
@@ -129,6 +130,26 @@ class Desktop(QObject):
             autostart.refresh_at_start(settings)
         except OSError as exc:
             log.warning("Could not update the start-at-login entry: %s", exc)
+
+    def _add_balance_notices(self, window: MainWindow, settings: Settings) -> None:
+        """Notices when a balance changes (off by default): a switch in the tray menu, where
+        the notices themselves appear; without a tray there are none to switch."""
+        from balance_desk.gui.setting_action import SettingAction
+
+        self.balance_notices = SettingAction(
+            "Notify on balance &changes",
+            "notify_balance_changes",
+            self,
+            apply=lambda stored: self.tray.set_notify_balance_changes(
+                stored.notify_balance_changes
+            ),
+            words="balance change notices",
+        )
+        self.balance_notices.setObjectName("balanceNoticesAction")
+        with QSignalBlocker(self.balance_notices):
+            self.balance_notices.setChecked(settings.notify_balance_changes)
+        self.balance_notices.problem.connect(window.show_app_problem)
+        self.tray.menu.insertAction(self.start_at_login, self.balance_notices)
 
     @property
     def starts_hidden(self) -> bool:
