@@ -8,10 +8,12 @@ data directory and is rewritten atomically, so a cron job and the desktop app sh
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -40,9 +42,28 @@ class QuotaLedger:
         clock: Callable[[], datetime] = _now,
     ) -> None:
         self.path = directory / QUOTA_FILE
+        self._lock_path = directory / (QUOTA_FILE + ".lock")
         self.limit = limit
         self._clock = clock
         self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """One reader-modifier-writer at a time, across threads and across processes (the app
+        and a cron `snapshot --unattended` share the ledger: neither may take the other's slot)."""
+        with self._lock:
+            if os.name != "posix":  # pragma: no cover - Windows: the thread lock is what we have
+                yield
+                return
+            import fcntl
+
+            self._lock_path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                yield
+            finally:
+                os.close(fd)  # closing releases the lock
 
     @staticmethod
     def key(identity: str, endpoint: str, account_id: str) -> str:
@@ -50,14 +71,14 @@ class QuotaLedger:
 
     def next_allowed_at(self, key: str, count: int = 1) -> datetime | None:
         """None when `count` more requests fit in the window now; else when they will."""
-        with self._lock:
+        with self._locked():
             requests, _ = self._load()
             return self._blocked_until(requests.get(key, []), count)
 
     def try_reserve(self, key: str) -> datetime | None:
         """Record one unattended request if it fits. Returns None when recorded, else the time
         at which it would be allowed (nothing is recorded then)."""
-        with self._lock:
+        with self._locked():
             requests, last_present = self._load()
             times = requests.get(key, [])
             blocked = self._blocked_until(times, 1)
@@ -68,13 +89,13 @@ class QuotaLedger:
             return None
 
     def last_user_present_at(self) -> datetime | None:
-        with self._lock:
+        with self._locked():
             return self._load()[1]
 
     def mark_user_present(self) -> None:
         """Remember when the user last asked for data (sent as x-fapi-customer-last-logged-time
         on later unattended requests)."""
-        with self._lock:
+        with self._locked():
             requests, _ = self._load()
             self._save(requests, self._clock())
 
