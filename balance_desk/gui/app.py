@@ -16,14 +16,12 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QSettings, QSocketNotifier, QTimer
+from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from balance_desk import APP_ID, APP_NAME
 from balance_desk.gui.main_window import MainWindow
-from balance_desk.gui.snapshots import SourceUpdate
 from balance_desk.paths import SETTINGS_FILE, data_dir
-from balance_desk.service import Source, SourceName
 from balance_desk.sources.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -33,7 +31,8 @@ if TYPE_CHECKING:
     from balance_desk.config import Settings
     from balance_desk.gui.desktop import Desktop
     from balance_desk.gui.poller import Cleanup, Poller
-
+    from balance_desk.gui.snapshots import SourceUpdate
+    from balance_desk.service import Source, SourceName
 
 
 def _log() -> logging.Logger:
@@ -176,7 +175,10 @@ class AppController(QObject):
         self._on_setup = on_setup
         self._exiting = False
         privacy = settings.privacy_mode if settings is not None else stored_privacy_mode()
-        self.window = MainWindow(demo=demo, privacy=privacy, state=open_gui_state())
+        # With defer_setup the tables and the rest follow the first paint (finish_setup).
+        self.window = MainWindow(
+            demo=demo, privacy=privacy, state=open_gui_state(), light_start=defer_setup
+        )
         self._factory = factory
         self.window.refresh_requested.connect(self._refresh)
         self.window.privacy_changed.connect(self._save_privacy)
@@ -189,6 +191,8 @@ class AppController(QObject):
         if self._set_up:
             return
         self._set_up = True
+        # First, so that nothing below waits on the tables, and they exist before any figure.
+        self.window.build_panes()
         if self._on_setup is not None:
             self._on_setup()
         from balance_desk.config import Settings
@@ -326,6 +330,8 @@ def _quit_on_signals(app: QApplication) -> None:
     control, so the signal also writes to a socket that wakes Qt's event loop."""
     import signal
     import socket
+
+    from PySide6.QtCore import QSocketNotifier
 
     reader, writer = socket.socketpair()
     reader.setblocking(False)
