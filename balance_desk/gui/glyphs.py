@@ -2,82 +2,53 @@
 
 They stay crisp at 200% scaling and take their colour from the palette, so they follow light
 and dark themes; a desktop icon theme, when one is installed, is preferred.
+
+The shapes are SVG on a 24-unit grid, rendered by Qt's SVG renderer: drawing them with QPainter
+from Python needs pen caps and joins from the `Qt` namespace, whose Python enums PySide6 builds
+on first use (~15 ms), and the toolbar paints them in the window's very first frame.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from PySide6.QtCore import QPointF, QRect, QRectF, QSize
-from PySide6.QtGui import (
-    QColor,
-    QIcon,
-    QIconEngine,
-    QPainter,
-    QPainterPath,
-    QPalette,
-    QPen,
-    QPixmap,
-)
+from PySide6.QtCore import QByteArray, QRect, QRectF, QSize
+from PySide6.QtGui import QColor, QIcon, QIconEngine, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QApplication
 
-Drawer = Callable[[QPainter, QRectF], None]
-
-
-def _refresh(painter: QPainter, box: QRectF) -> None:
-    inset = box.width() * 0.2
-    ring = box.adjusted(inset, inset, -inset, -inset)
-    path = QPainterPath()
-    path.arcMoveTo(ring, 60)
-    path.arcTo(ring, 60, 300)
-    painter.drawPath(path)
-    # Arrow head at the arc's open end (pointing along the arc, clockwise).
-    end = path.currentPosition()
-    size = box.width() * 0.2
-    head = QPainterPath()
-    head.moveTo(end + QPointF(-size * 0.9, -size * 0.35))
-    head.lineTo(end)
-    head.lineTo(end + QPointF(-size * 0.15, -size))
-    painter.drawPath(head)
-
-
-def _eye(painter: QPainter, box: QRectF, crossed: bool) -> None:
-    w, h = box.width(), box.height()
-    x, y = box.left(), box.top()
-    path = QPainterPath()
-    path.moveTo(x + w * 0.08, y + h * 0.5)
-    path.quadTo(x + w * 0.5, y + h * 0.08, x + w * 0.92, y + h * 0.5)
-    path.quadTo(x + w * 0.5, y + h * 0.92, x + w * 0.08, y + h * 0.5)
-    painter.drawPath(path)
-    painter.drawEllipse(QPointF(x + w * 0.5, y + h * 0.5), w * 0.13, h * 0.13)
-    if crossed:
-        painter.drawLine(QPointF(x + w * 0.15, y + h * 0.85), QPointF(x + w * 0.85, y + h * 0.15))
-
-
-def _key(painter: QPainter, box: QRectF) -> None:
-    w, h = box.width(), box.height()
-    x, y = box.left(), box.top()
-    painter.drawEllipse(QPointF(x + w * 0.3, y + h * 0.5), w * 0.16, h * 0.16)
-    painter.drawLine(QPointF(x + w * 0.46, y + h * 0.5), QPointF(x + w * 0.9, y + h * 0.5))
-    painter.drawLine(QPointF(x + w * 0.78, y + h * 0.5), QPointF(x + w * 0.78, y + h * 0.68))
-    painter.drawLine(QPointF(x + w * 0.66, y + h * 0.5), QPointF(x + w * 0.66, y + h * 0.64))
-
-
-DRAWERS: dict[str, Drawer] = {
-    "refresh": _refresh,
-    "privacy-on": lambda p, b: _eye(p, b, crossed=True),
-    "privacy-off": lambda p, b: _eye(p, b, crossed=False),
-    "keys": _key,
+# Stroke width 2 of 24: the pen is a twelfth of the icon's size, with round caps and joins.
+_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" fill="none" stroke="{color}" '
+    'stroke-width="2" stroke-linecap="round" stroke-linejoin="round">{shapes}</svg>'
+)
+_EYE = (
+    '<path d="M1.92 12 Q12 1.92 22.08 12 Q12 22.08 1.92 12"/>'
+    '<circle cx="12" cy="12" r="3.12"/>'
+)
+SHAPES: dict[str, str] = {
+    # A ring from 60° round to 0° (counter-clockwise, 300°), an arrow head at its open end.
+    "refresh": (
+        '<path d="M15.6 5.765 A7.2 7.2 0 1 0 19.2 12"/>'
+        '<path d="M14.88 10.32 L19.2 12 L18.48 7.2"/>'
+    ),
+    "privacy-on": _EYE + '<path d="M3.6 20.4 L20.4 3.6"/>',
+    "privacy-off": _EYE,
+    "keys": (
+        '<circle cx="7.2" cy="12" r="3.84"/>'
+        '<path d="M11.04 12 L21.6 12 M18.72 12 L18.72 16.32 M15.84 12 L15.84 15.36"/>'
+    ),
 }
 
 
+def svg(name: str, color: QColor) -> bytes:
+    return _SVG.format(color=color.name(), shapes=SHAPES[name]).encode()
+
+
 class GlyphEngine(QIconEngine):
-    def __init__(self, drawer: Drawer) -> None:
+    def __init__(self, name: str) -> None:
         super().__init__()
-        self._drawer = drawer
+        self._name = name
 
     def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
-        from PySide6.QtCore import Qt
+        from PySide6.QtSvg import QSvgRenderer
 
         palette = QApplication.palette()
         group = (
@@ -85,16 +56,9 @@ class GlyphEngine(QIconEngine):
             if mode == QIcon.Mode.Disabled
             else QPalette.ColorGroup.Active
         )
-        color = QColor(palette.color(group, QPalette.ColorRole.ButtonText))
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        pen = QPen(color, max(1.0, rect.width() / 12))
-        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
-        painter.setPen(pen)
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        self._drawer(painter, QRectF(rect))
-        painter.restore()
+        # Not wrapped in QColor(): choosing among its constructors builds the `Qt` enums.
+        color = palette.color(group, QPalette.ColorRole.ButtonText)
+        QSvgRenderer(QByteArray(svg(self._name, color))).render(painter, QRectF(rect))
 
     def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
         return self.scaledPixmap(size, mode, state, 1.0)
@@ -111,7 +75,7 @@ class GlyphEngine(QIconEngine):
         return pixmap
 
     def clone(self) -> QIconEngine:
-        return GlyphEngine(self._drawer)
+        return GlyphEngine(self._name)
 
 
 THEME_NAMES = {
@@ -126,4 +90,4 @@ def glyph(name: str) -> QIcon:
     themed = QIcon.fromTheme(THEME_NAMES[name])
     if not themed.isNull():
         return themed
-    return QIcon(GlyphEngine(DRAWERS[name]))
+    return QIcon(GlyphEngine(name))
