@@ -1,17 +1,22 @@
 """The table model both tabs share: precomputed rows, sorting in the model, filtering in a proxy.
 
-Rows arrive fully formatted from the poller's worker threads, so `data()` only indexes tuples.
-(`multiData`, one Python call per painted cell instead of seven, would make repaints about twice
-as fast, but PySide6 6.12's `QModelRoleData.setData` drops a reference to None on every call
-and the process dies after a few thousand cells; revisit when that is fixed.)
+Rows arrive fully formatted from the poller's worker threads, so answering the view only indexes
+tuples. What costs time while painting is not that work but each call from C++ into Python:
+every one takes the GIL, and while a fetch thread is busy parsing, each can wait for it. So a
+painted cell costs two Python calls instead of about twenty: the proxy answers `multiData` (all
+the roles the delegate asks for at once) and `flags` itself, reading the model's rows directly,
+rather than letting Qt map every role through `mapToSource`, whose `index()` calls `rowCount` and
+`columnCount` in Python each time. (`multiData` needs PySide6 != 6.12.0, see pyproject.toml.)
 Sorting happens here on precomputed keys rather than in `QSortFilterProxyModel`: the proxy's
 C++ sort would call back into Python's `data()` twice per comparison (about 300,000 calls for
-10,000 rows), while one `list.sort` over ready keys takes milliseconds. The proxy only filters.
+10,000 rows), while one `list.sort` over ready keys takes milliseconds. The proxy only filters,
+with its own C++ matching on a search role, so that with an empty filter box no row is ever
+offered to Python for filtering.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -20,7 +25,10 @@ from typing import Literal, cast
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
+    QModelRoleData,
+    QModelRoleDataSpan,
     QPersistentModelIndex,
+    QRegularExpression,
     QSortFilterProxyModel,
     Qt,
 )
@@ -33,6 +41,8 @@ from balance_desk.money import PRIVACY_MASK, plain
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 # The row's stable identity (currency, or account + balance type), to keep selections.
 KEY_ROLE = Qt.ItemDataRole.UserRole + 2
+# The row's casefolded text columns, which the proxy's filter matches.
+SEARCH_ROLE = Qt.ItemDataRole.UserRole + 3
 
 # Plain ints: `data()` runs once per painted cell and role, and comparing against enum members
 # (an attribute lookup each) costs more than the answer.
@@ -44,13 +54,19 @@ _FONT = int(Qt.ItemDataRole.FontRole.value)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
 _SORT = int(SORT_ROLE)
 _KEY = int(KEY_ROLE)
+_SEARCH = int(SEARCH_ROLE)
 # A view asks for about ten roles per cell; these are the only ones answered.
 _SERVED_ROLES = frozenset({_DISPLAY, _ACCESSIBLE, _ALIGNMENT, _FOREGROUND, _FONT, _TOOLTIP,
-                           _SORT, _KEY})
+                           _SORT, _KEY, _SEARCH})
+# What every cell allows, answered without asking the model (see the module docstring).
+_CELL_FLAGS = (
+    Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemNeverHasChildren
+)
 
 ColumnKind = Literal["text", "amount", "percent", "time"]
 CellValue = Decimal | str | datetime | None
 AnyIndex = QModelIndex | QPersistentModelIndex
+RoleData = QModelRoleDataSpan | QModelRoleData
 SortKey = tuple[int, object]
 
 
@@ -131,6 +147,8 @@ class BreakdownModel(QAbstractTableModel):
             | Qt.AlignmentFlag.AlignVCenter
             for c in self.columns
         ]
+        # Plain ints for painting: converting the enum into a QVariant costs more than a cell.
+        self._alignment_ints = [int(a.value) for a in self._alignments]
         self._stale_font = QFont()
         self._stale_font.setItalic(True)
 
@@ -159,32 +177,66 @@ class BreakdownModel(QAbstractTableModel):
     def is_amount_column(self, column: int) -> bool:
         return column in self._amount_columns
 
-    def data(  # noqa: PLR0911 - one early return per role keeps the hot path short
-        self, index: AnyIndex, role: int = _DISPLAY
-    ) -> object:
+    def data(self, index: AnyIndex, role: int = _DISPLAY) -> object:
         role = int(role)
         # Most roles a view asks for are not served: answer those before touching the index.
         if role not in _SERVED_ROLES or not index.isValid():
             return None
-        column = index.column()
+        return self.cell(index.row(), index.column(), role)
+
+    def multiData(self, index: AnyIndex, roleDataSpan: RoleData) -> None:
+        if index.isValid():
+            self.fill_roles(index.row(), index.column(), roleDataSpan)
+
+    def fill_roles(self, row: int, column: int, roles: RoleData) -> None:
+        """Answer every role a delegate asks for about one cell, in one call from C++."""
+        items: Iterable[QModelRoleData] = (
+            (roles,) if isinstance(roles, QModelRoleData) else roles  # type: ignore[assignment]
+        )
+        entry = self._rows[row]
+        plain_row = not (self._stale or entry.stale_note)
+        for item in items:
+            role = item.role()
+            # The four roles a delegate paints with come first, answered inline.
+            if role == _DISPLAY:
+                item.setData(
+                    PRIVACY_MASK if self._privacy and column in self._amount_columns
+                    else entry.texts[column]
+                )
+            elif role == _ALIGNMENT:
+                item.setData(self._alignment_ints[column])
+            elif role in (_FOREGROUND, _FONT) and plain_row:
+                item.clearData()
+            elif role in _SERVED_ROLES:
+                item.setData(self.cell(row, column, role))
+            else:
+                item.clearData()
+
+    def cell(  # noqa: PLR0911 - one early return per role keeps the hot path short
+        self, row_number: int, column: int, role: int
+    ) -> object:
         if role == _ALIGNMENT:
             return self._alignments[column]
-        row = self._rows[index.row()]
+        row = self._rows[row_number]
         if role in (_DISPLAY, _ACCESSIBLE):
             if self._privacy and column in self._amount_columns:
                 return PRIVACY_MASK
             return row.texts[column]
-        if role == _SORT:
-            return row.values[column]
-        if role == _KEY:
-            return row.key
         if role == _FOREGROUND:
             if self._stale or row.stale_note:
                 return self._stale_brush()
             return None
         if role == _FONT:
             return self._stale_font if row.stale_note else None
-        return row.stale_note  # the tooltip: why this row is not current, if it is not
+        if role == _SORT:
+            return row.values[column]
+        if role == _KEY:
+            return row.key
+        if role == _SEARCH:
+            return row.search
+        if role == _TOOLTIP:
+            return row.stale_note  # why this row is not current, if it is not
+        return None
 
     @staticmethod
     def _stale_brush() -> object:
@@ -295,16 +347,32 @@ class BreakdownModel(QAbstractTableModel):
 
 
 class BreakdownProxy(QSortFilterProxyModel):
-    """Filters rows by words typed in the filter box; sorting is delegated to the model."""
+    """Filters rows by words typed in the filter box; sorting is delegated to the model.
+
+    The proxy never sorts, so with an empty filter its rows are the model's rows, in order."""
 
     def __init__(self, model: BreakdownModel) -> None:
         super().__init__(model)
         self._model = model
         self._terms: tuple[str, ...] = ()
+        self.setFilterRole(_SEARCH)
+        self.setFilterKeyColumn(0)
         self.setSourceModel(model)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self._model.sort(column, order)
+
+    def multiData(self, index: AnyIndex, roleDataSpan: RoleData) -> None:
+        if not index.isValid():
+            return
+        if self._terms:
+            source = self.mapToSource(index)
+            self._model.fill_roles(source.row(), source.column(), roleDataSpan)
+        else:
+            self._model.fill_roles(index.row(), index.column(), roleDataSpan)
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        return _CELL_FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
 
     @property
     def filter_text(self) -> str:
@@ -314,16 +382,12 @@ class BreakdownProxy(QSortFilterProxyModel):
         terms = tuple(text.casefold().split())
         if terms == self._terms:
             return
-        if hasattr(self, "endFilterChange"):  # Qt 6.10+; invalidateRowsFilter is deprecated
-            self.beginFilterChange()
-            self._terms = terms
-            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-        else:  # pragma: no cover - older Qt
-            self._terms = terms
-            self.invalidateRowsFilter()
-
-    def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
-        if not self._terms:
-            return True
-        search = self._model.row_at(source_row).search
-        return all(term in search for term in self._terms)
+        self._terms = terms
+        # Every word, anywhere in the row's (casefolded) text columns, in any order.
+        pattern = "".join(f"(?=.*{QRegularExpression.escape(term)})" for term in terms)
+        self.setFilterRegularExpression(
+            QRegularExpression(
+                f"^{pattern}" if pattern else "",
+                QRegularExpression.PatternOption.DotMatchesEverythingOption,
+            )
+        )
