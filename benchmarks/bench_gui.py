@@ -227,14 +227,21 @@ def _measure_stall(  # noqa: PLR0917 - the lazily imported pieces, passed along
         worst = max(worst, clock.nsecsElapsed() / 1e6 - PROBE_MS)
         clock.restart()
 
+    def attempts() -> list[object]:
+        return [controller.poller.latest(n).last_attempt_at for n in ("revolut_x", "bank")]
+
     probe.timeout.connect(tick)
     for _ in range(refreshes):
         change_figures()
+        before = attempts()
         clock.start()
         probe.start()
         controller.window.refresh_action.trigger()
-        app.processEvents()
-        while not all_done() and time.monotonic() < deadline + 120:
+        # One whole refresh per round: wait for both sources' new answers, not merely for a
+        # moment when neither reports "refreshing" yet (that let rounds overlap).
+        while time.monotonic() < deadline + 120 and not (
+            all(a != b for a, b in zip(attempts(), before, strict=True)) and all_done()
+        ):
             app.processEvents()
             time.sleep(0.0005)
         settle = time.monotonic() + 0.05
