@@ -12,9 +12,9 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from balance_desk.gui.poller import BACKOFF_CAP_S, next_delay
-from balance_desk.gui.status import KIND_WORDS
 from balance_desk.simulator.demo import DemoEnvironment
 from balance_desk.simulator.revolut_x import Fault
+from balance_desk.sources.errors import KIND_TITLES
 from tests.gui_support import (  # noqa: F401 - fixtures are used by name
     OFFSCREEN_NOISE,
     App,
@@ -52,7 +52,7 @@ def test_failure_keeps_old_figures_marked_stale_and_recovery_clears_it(
     assert update.error is not None and update.error.error_id
     assert update.error.error_id in notice
     status = gui_app.window.status_labels["revolut_x"].plain
-    assert KIND_WORDS["server"] in status and update.error.error_id in status
+    assert KIND_TITLES["server"] in status and update.error.error_id in status
     assert "showing figures from" in status
     # The bank is independent of the crypto failure.
     assert gui_app.latest("bank").state == "ok"

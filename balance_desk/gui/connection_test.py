@@ -26,19 +26,10 @@ from balance_desk.credentials import (
     RevolutXCredentials,
 )
 from balance_desk.model import ErrorInfo
-from balance_desk.sources.errors import SourceError
+from balance_desk.sources.errors import KIND_TITLES, SourceError
 
 log = logging.getLogger(__name__)
 
-KIND_WORDS: dict[str, str] = {
-    "auth": "Not authorised",
-    "clock": "Clock out of sync",
-    "rate_limited": "Rate limited",
-    "server": "Server error",
-    "network": "Network problem",
-    "protocol": "Unexpected answer",
-    "config": "Set-up problem",
-}
 
 
 @dataclass(frozen=True)
@@ -61,7 +52,7 @@ class CheckOutcome:
 
 
 def describe_error(error: ErrorInfo) -> str:
-    lines = [f"{KIND_WORDS.get(error.kind, 'Error')}: {error.message}"]
+    lines = [f"{KIND_TITLES.get(error.kind, 'Error')}: {error.message}"]
     if error.server_message and error.server_message not in error.message:
         lines.append(f"The server said: {error.server_message}")
     details = []

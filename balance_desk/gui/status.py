@@ -17,26 +17,18 @@ from balance_desk.gui.formatting import age, clock_time, countdown
 from balance_desk.gui.notice import NoticeKind
 from balance_desk.gui.snapshots import SourceUpdate
 from balance_desk.service import SourceName
+from balance_desk.sources.errors import KIND_TITLES
 
 if TYPE_CHECKING:
     # Types only: pydantic is not imported before the window has painted.
     from balance_desk.model import ErrorInfo
 
-KIND_WORDS: dict[str, str] = {
-    "auth": "Not authorised",
-    "clock": "Clock out of sync",
-    "rate_limited": "Rate limited",
-    "server": "Server error",
-    "network": "Network problem",
-    "protocol": "Unexpected answer",
-    "config": "Set-up problem",
-}
 SETUP_LINK = "setup:"
 
 
 def error_parts(error: ErrorInfo) -> list[str]:
     """The error's kind in words, our sentence, then what the server said and its error id."""
-    parts = [f"{KIND_WORDS.get(error.kind, error.kind)}: {error.message}"]
+    parts = [f"{KIND_TITLES.get(error.kind, error.kind)}: {error.message}"]
     if error.http_status is not None:
         parts.append(f"HTTP {error.http_status}")
     if error.server_message:

@@ -116,3 +116,18 @@ class ConfigError(SourceError):
 
     kind = "config"
     title = "Set-up problem"
+
+
+# Each kind in words, as the status bar, the key dialog and the tray name it.
+KIND_TITLES: dict[str, str] = {
+    cls.kind: cls.title
+    for cls in (
+        AuthError,
+        ClockError,
+        RateLimitedError,
+        ServerError,
+        NetworkError,
+        ProtocolError,
+        ConfigError,
+    )
+}
