@@ -20,8 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from balance_desk.config import BankSettings
-from balance_desk.credentials import BankCredentials, CredentialStore, MemoryKeyring
+from balance_desk.credentials import CredentialStore, MemoryKeyring
 from balance_desk.simulator.open_banking import BankSimulator
 from balance_desk.sources.open_banking import DEFAULT_CONCURRENCY, OpenBankingSource
 
@@ -45,23 +44,8 @@ class BenchResult:
 
 def _fetch_once(sim: BankSimulator, concurrency: int) -> tuple[float, int, bool]:
     store = CredentialStore(MemoryKeyring())
-    tokens = sim.issue_tokens()
-    store.set_bank(
-        BankCredentials(
-            access_token=tokens.access_token,
-            refresh_token=tokens.refresh_token,
-            client_id=tokens.client_id,
-            expires_at=tokens.expires_at,
-        )
-    )
-    settings = BankSettings(
-        preset="custom",
-        url=sim.url,
-        financial_id=sim.financial_id,
-        cert_path=str(sim.tls.client.cert_path),
-        key_path=str(sim.tls.client.key_path),
-        ca_bundle=str(sim.tls.ca_cert),
-    )
+    store.set_bank(sim.client_credentials("sim-client"))
+    settings = sim.client_settings()
     with tempfile.TemporaryDirectory() as home:
         source = OpenBankingSource(store, settings, Path(home), concurrency=concurrency)
         seen = len(sim.requests)

@@ -25,7 +25,7 @@ class QuietHandler(BaseHTTPRequestHandler):
     # Without this every keep-alive answer waits ~40 ms for a delayed ACK.
     disable_nagle_algorithm = True
     timeout = 30  # idle keep-alive connections end on their own
-    server: _Server
+    server: LoopbackHTTPServer
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("simulator %s: " + format, self.client_address[0], *args)
@@ -61,7 +61,7 @@ class QuietHandler(BaseHTTPRequestHandler):
             self.server.track(self.connection, add=False)
 
 
-class _Server(ThreadingHTTPServer):
+class LoopbackHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False  # stop() ends connections itself instead of waiting for clients
 
@@ -101,7 +101,7 @@ class LoopbackServer:
         if not is_loopback_host(host):
             raise ValueError(f"the simulator listens on loopback only, not on {host!r}")
         self._address = (host, port)
-        self._server: _Server | None = None
+        self._server: LoopbackHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.stopping = threading.Event()
 
@@ -121,7 +121,7 @@ class LoopbackServer:
         if self._server is not None:
             return self
         self.stopping.clear()
-        server = _Server(self._address, self.handler)
+        server = self._make_server()
         server.app = self  # type: ignore[attr-defined]
         self._server = server
         self._thread = threading.Thread(
@@ -132,6 +132,10 @@ class LoopbackServer:
         )
         self._thread.start()
         return self
+
+    def _make_server(self) -> LoopbackHTTPServer:
+        """The listening server; a subclass may wrap it (TLS) or prepare files first."""
+        return LoopbackHTTPServer(self._address, self.handler)
 
     def stop(self) -> None:
         server, thread = self._server, self._thread

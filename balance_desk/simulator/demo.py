@@ -6,9 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Self
 
-from balance_desk.config import BankSettings, RevolutXSettings, Settings
+from balance_desk.config import RevolutXSettings, Settings
 from balance_desk.credentials import (
-    BankCredentials,
     CredentialStore,
     MemoryKeyring,
     RevolutXCredentials,
@@ -55,23 +54,8 @@ def start_demo(*, currencies: int | None = None) -> DemoEnvironment:
         # The bank's certificate files live in its own temporary folder until it stops.
         bank = BankSimulator().start()
         servers.append(bank)
-        settings.bank = BankSettings(
-            preset="custom",
-            url=bank.url,
-            financial_id=bank.financial_id,
-            cert_path=str(bank.tls.client.cert_path),
-            key_path=str(bank.tls.client.key_path),
-            ca_bundle=str(bank.tls.ca_cert),
-        )
-        tokens = bank.issue_tokens(client_id="demo-client")
-        store.set_bank(
-            BankCredentials(
-                access_token=tokens.access_token,
-                refresh_token=tokens.refresh_token,
-                client_id=tokens.client_id,
-                expires_at=tokens.expires_at,
-            )
-        )
+        settings.bank = bank.client_settings()
+        store.set_bank(bank.client_credentials("demo-client"))
     except BaseException:
         for server in reversed(servers):
             server.stop()

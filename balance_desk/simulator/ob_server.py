@@ -8,13 +8,13 @@ import socket
 import ssl
 from typing import TYPE_CHECKING, Any
 
-from balance_desk.simulator.base import QuietHandler, _Server
+from balance_desk.simulator.base import LoopbackHTTPServer, QuietHandler
 
 if TYPE_CHECKING:
     from balance_desk.simulator.open_banking import BankSimulator
 
 
-class TlsServer(_Server):
+class TlsServer(LoopbackHTTPServer):
     def __init__(
         self, address: tuple[str, int], handler: type[QuietHandler], context: ssl.SSLContext
     ) -> None:

@@ -20,11 +20,12 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from balance_desk.config import BANK_PRESETS
-from balance_desk.simulator.base import LoopbackServer
+from balance_desk.config import BANK_PRESETS, BankSettings
+from balance_desk.credentials import BankCredentials
+from balance_desk.simulator.base import LoopbackHTTPServer, LoopbackServer
 from balance_desk.simulator.certs import TlsFiles, make_tls_files
 from balance_desk.simulator.ob_data import SimAccount, default_accounts, generated_accounts
 from balance_desk.simulator.ob_server import BankHandler, TlsServer
@@ -140,10 +141,7 @@ class BankSimulator(LoopbackServer):
 
     # --- lifecycle ------------------------------------------------------------------------------
 
-    def start(self) -> Self:
-        if self._server is not None:
-            return self
-        self.stopping.clear()
+    def _make_server(self) -> LoopbackHTTPServer:
         self._tmp = Path(tempfile.mkdtemp(prefix="balance-desk-bank-sim-"))
         try:
             self._tls = make_tls_files(self._tmp, client_passphrase=self._passphrase)
@@ -151,20 +149,32 @@ class BankSimulator(LoopbackServer):
             context.load_cert_chain(self._tls.server_cert, self._tls.server_key)
             context.load_verify_locations(self._tls.ca_cert)
             context.verify_mode = ssl.CERT_REQUIRED
-            server = TlsServer(self._address, BankHandler, context)
+            return TlsServer(self._address, BankHandler, context)
         except BaseException:
             shutil.rmtree(self._tmp, ignore_errors=True)
             raise
-        server.app = self  # type: ignore[attr-defined]
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"BankSimulator:{self.port}",
-            daemon=True,
+
+    def client_settings(self) -> BankSettings:
+        """Settings that point Balance Desk at this simulator with its client certificate."""
+        return BankSettings(
+            preset="custom",
+            url=self.url,
+            financial_id=self.financial_id,
+            cert_path=str(self.tls.client.cert_path),
+            key_path=str(self.tls.client.key_path),
+            ca_bundle=str(self.tls.ca_cert),
         )
-        self._thread.start()
-        return self
+
+    def client_credentials(self, client_id: str = "demo-client") -> BankCredentials:
+        """Fresh tokens from this simulator, as the keyring would hold them."""
+        tokens = self.issue_tokens(client_id=client_id)
+        return BankCredentials(
+            access_token=tokens.access_token,
+            refresh_token=tokens.refresh_token,
+            client_id=tokens.client_id,
+            expires_at=tokens.expires_at,
+            key_passphrase=self._passphrase,
+        )
 
     def stop(self) -> None:
         super().stop()
