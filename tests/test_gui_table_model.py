@@ -7,7 +7,8 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 from pytestqt.qtbot import QtBot
 
-from balance_desk.gui.table_model import BreakdownModel, BreakdownProxy, Column, make_row
+from balance_desk.gui.rows import Column, make_row
+from balance_desk.gui.table_model import BreakdownModel, BreakdownProxy
 from balance_desk.money import PRIVACY_MASK
 
 COLUMNS = (Column("Name", "text"), Column("Amount", "amount"), Column("Share", "percent"))

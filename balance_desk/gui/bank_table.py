@@ -12,8 +12,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from balance_desk.gui.formatting import MISSING, NumberFormat, local_time
+from balance_desk.gui.rows import CellValue, Column, TableRow, make_row
 from balance_desk.gui.snapshots import TableData, TotalLine
-from balance_desk.gui.table_model import CellValue, Column, TableRow, make_row
 from balance_desk.money import exact_add
 
 if TYPE_CHECKING:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from balance_desk.gui.formatting import MISSING, NumberFormat
+from balance_desk.gui.rows import Column, TableRow, make_row
 from balance_desk.gui.snapshots import TableData, TotalLine
-from balance_desk.gui.table_model import Column, TableRow, make_row
 from balance_desk.money import exact_add
 
 if TYPE_CHECKING:

@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from PySide6.QtCore import QLocale
-
 from balance_desk.money import plain
 
 MISSING = "—"
@@ -25,6 +23,10 @@ class NumberFormat:
 
     @classmethod
     def system(cls) -> NumberFormat:
+        # Imported here: the fetch process formats with a NumberFormat it is handed and never
+        # loads Qt.
+        from PySide6.QtCore import QLocale
+
         locale = QLocale()  # the system's, unless QLocale.setDefault() chose another
         if locale.language() == QLocale.Language.C:
             # The C locale (an unset LANG) would print 1234567.89; English grouping reads better.

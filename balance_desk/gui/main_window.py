@@ -32,9 +32,9 @@ if TYPE_CHECKING:
     from balance_desk.gui.bank_detail import BankDetailPane
     from balance_desk.gui.formatting import NumberFormat
     from balance_desk.gui.notice import NoticeBar
+    from balance_desk.gui.rows import TableRow
     from balance_desk.gui.snapshots import SourceUpdate, TableData
     from balance_desk.gui.status import SourceStatusLabel
-    from balance_desk.gui.table_model import TableRow
     from balance_desk.gui.table_pane import BreakdownPane
     from balance_desk.service import SourceName
 
@@ -78,6 +78,9 @@ class MainWindow(QMainWindow):
         self._number = number
         self._latest: dict[SourceName, SourceUpdate] = {}
         self._shown_tables: dict[SourceName, TableData | None] = {}
+        # Which tabs show the warning icon: setting a tab's icon, even to the same one, lays the
+        # whole window out again, so it is set only when it changes.
+        self._warned_tabs: set[SourceName] = set()
         self._privacy = privacy
         self._panes: _Panes | None = None
 
@@ -298,12 +301,18 @@ class MainWindow(QMainWindow):
         else:
             pane.notice.show_message(notice.kind, notice.html, copy_text=notice.copy_text)
             pane.notice.set_action(notice.action)
+        warned = update.state == "error"
+        if warned == (name in self._warned_tabs):
+            return
         icon = QIcon()
-        if update.state == "error":
+        if warned:
             # Imported here: QStyle's Python enums take milliseconds to build at start-up.
             from PySide6.QtWidgets import QStyle
 
             icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+            self._warned_tabs.add(name)
+        else:
+            self._warned_tabs.discard(name)
         self.tabs.setTabIcon(0 if name == "revolut_x" else 1, icon)
 
     def _rerender(self) -> None:

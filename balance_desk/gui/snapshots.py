@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
-from balance_desk.gui.table_model import TableRow
+from balance_desk.gui.rows import TableRow
 from balance_desk.service import SourceName
 
 if TYPE_CHECKING:

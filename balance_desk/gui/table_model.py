@@ -17,10 +17,8 @@ offered to Python for filtering.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
-from typing import Literal, cast
+from typing import cast
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -35,6 +33,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
+from balance_desk.gui.rows import Column, TableRow
 from balance_desk.money import PRIVACY_MASK, plain
 
 # What the sort role returns: the Decimal itself for amounts, so "10" sorts after "9".
@@ -63,71 +62,8 @@ _CELL_FLAGS = (
     Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemNeverHasChildren
 )
 
-ColumnKind = Literal["text", "amount", "percent", "time"]
-CellValue = Decimal | str | datetime | None
 AnyIndex = QModelIndex | QPersistentModelIndex
 RoleData = QModelRoleDataSpan | QModelRoleData
-SortKey = tuple[int, object]
-
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    title: str
-    kind: ColumnKind
-    tooltip: str = ""
-
-    @property
-    def numeric(self) -> bool:
-        return self.kind in ("amount", "percent")
-
-
-@dataclass(frozen=True, slots=True)
-class TableRow:
-    """One row, ready to show: display text, sort keys and search text are computed once."""
-
-    key: str
-    texts: tuple[str, ...]
-    values: tuple[CellValue, ...]
-    sort_keys: tuple[SortKey, ...]
-    search: str
-    # Why this row is not current (an account the bank did not refresh); None when it is.
-    stale_note: str | None = None
-    payload: object = None
-
-
-def _sort_key(kind: ColumnKind, value: CellValue) -> SortKey:
-    # Missing values sort first and compare equal among themselves.
-    if value is None:
-        return (0, "" if kind == "text" else Decimal(0))
-    if isinstance(value, str):
-        return (1, value.casefold())
-    return (1, value)
-
-
-def make_row(
-    columns: Sequence[Column],
-    key: str,
-    values: Sequence[CellValue],
-    texts: Sequence[str],
-    *,
-    stale_note: str | None = None,
-    payload: object = None,
-) -> TableRow:
-    # Amounts are left out of the search text so that filtering cannot reveal a masked figure.
-    search = "\t".join(
-        text for column, text in zip(columns, texts, strict=True) if column.kind == "text"
-    ).casefold()
-    return TableRow(
-        key=key,
-        texts=tuple(texts),
-        values=tuple(values),
-        sort_keys=tuple(
-            _sort_key(column.kind, value) for column, value in zip(columns, values, strict=True)
-        ),
-        search=search,
-        stale_note=stale_note,
-        payload=payload,
-    )
 
 
 class BreakdownModel(QAbstractTableModel):
@@ -189,7 +125,10 @@ class BreakdownModel(QAbstractTableModel):
             self.fill_roles(index.row(), index.column(), roleDataSpan)
 
     def fill_roles(self, row: int, column: int, roles: RoleData) -> None:
-        """Answer every role a delegate asks for about one cell, in one call from C++."""
+        """Answer every role a delegate asks for about one cell, in one call from C++.
+
+        Every role is written, answered or cleared: Qt's delegate reuses one set of role data
+        for all cells, so a role left alone would keep the previous cell's answer."""
         items: Iterable[QModelRoleData] = (
             (roles,) if isinstance(roles, QModelRoleData) else roles  # type: ignore[assignment]
         )

@@ -19,8 +19,9 @@ from PySide6.QtWidgets import (
 )
 
 from balance_desk.gui.notice import NoticeBar
+from balance_desk.gui.rows import Column, TableRow
 from balance_desk.gui.snapshots import TableData, TotalLine
-from balance_desk.gui.table_model import BreakdownModel, BreakdownProxy, Column, TableRow
+from balance_desk.gui.table_model import BreakdownModel, BreakdownProxy
 from balance_desk.money import PRIVACY_MASK
 
 # Beyond this many currencies the crypto footer points at the table instead of listing them.
