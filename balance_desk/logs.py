@@ -10,6 +10,8 @@ from pathlib import Path
 from balance_desk.paths import data_dir
 
 LOG_FILE = "balance-desk.log"
+# Libraries that log every request at INFO: kept at WARNING, as their INFO lines add nothing.
+NOISY_LOGGERS = ("httpx", "httpcore", "hpack")
 
 # Anything that looks like a credential is blanked even if a bug ever tried to log it.
 _SECRET_PATTERNS = [
@@ -52,6 +54,6 @@ def setup_logging(verbose: bool = False, directory: Path | None = None) -> Path:
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.WARNING)
     # The HTTP stack's own debug lines carry request details we do not want on disk.
-    for noisy in ("httpx", "httpcore", "hpack"):
+    for noisy in NOISY_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     return path

@@ -91,18 +91,49 @@ def startup(rounds: int) -> tuple[float, float]:
     return statistics.median(bare), statistics.median(ours)
 
 
+MEMORY_PROBE = """
+import os, subprocess, sys, threading, time
+from pathlib import Path
+
+def tree_rss_kb(root):
+    # Resident memory of `root` and every process below it (the app's fetch process).
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        todo.extend(parents.get(pid, []))
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+app = subprocess.Popen([sys.executable, "-m", "balance_desk", "--demo", "--exit-after-refresh"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+peak = 0
+while app.poll() is None:
+    peak = max(peak, tree_rss_kb(app.pid))
+    time.sleep(0.02)
+assert app.returncode == 0, app.returncode
+print(peak)
+"""
+
+
 def resident_memory_mb() -> float:
     """Peak resident memory of `balance-desk --demo --exit-after-refresh` (which quits right
-    after the first refresh is shown), read from the kernel's accounting of a child process."""
-    probe = (
-        "import resource, subprocess, sys\n"
-        "subprocess.run([sys.executable, '-m', 'balance_desk', '--demo', "
-        "'--exit-after-refresh'], check=True, capture_output=True)\n"
-        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
-    )
+    after the first refresh is shown): the window's process and its fetch process together,
+    sampled every 20 ms from /proc."""
     with TemporaryDirectory() as home:
-        done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                              env=_env(home), timeout=120, check=True)
+        done = subprocess.run([sys.executable, "-c", MEMORY_PROBE], capture_output=True,
+                              text=True, env=_env(home), timeout=120, check=True)
     return int(done.stdout.strip()) / 1024
 
 
@@ -148,15 +179,10 @@ def gui_stall_ms(currencies: int, accounts: int, refreshes: int) -> float:
     from PySide6.QtCore import QElapsedTimer, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from balance_desk.commands import build_sources
     from balance_desk.config import BankSettings, Settings
-    from balance_desk.credentials import (
-        BankCredentials,
-        CredentialStore,
-        MemoryKeyring,
-        RevolutXCredentials,
-    )
+    from balance_desk.credentials import BankCredentials, RevolutXCredentials
     from balance_desk.gui.app import AppController
+    from balance_desk.gui.hosted import HostedFactory, hosted_factory
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
@@ -167,23 +193,27 @@ def gui_stall_ms(currencies: int, accounts: int, refreshes: int) -> float:
     try:
         assert server.stdout is not None
         sim = json.loads(server.stdout.readline())
-        store = CredentialStore(MemoryKeyring())
-        store.set_revolut_x(RevolutXCredentials(sim["api_key"], sim["private_key_pem"]))
-        store.set_bank(BankCredentials(sim["access_token"], sim["refresh_token"],
-                                       sim["client_id"], datetime.fromisoformat(sim["expires_at"])))
+        crypto_keys = RevolutXCredentials(sim["api_key"], sim["private_key_pem"])
+        bank_keys = BankCredentials(sim["access_token"], sim["refresh_token"],
+                                    sim["client_id"], datetime.fromisoformat(sim["expires_at"]))
         settings = Settings(crypto_interval_s=3600, bank_interval_s=3600)
         settings.revolut_x.url = sim["api_root"]
         settings.bank = BankSettings(
             preset="custom", url=sim["bank_url"], financial_id=sim["financial_id"],
             cert_path=sim["cert"], key_path=sim["key"], ca_bundle=sim["ca"],
         )
+        # As the app does: the sources live in the fetch process (keys over its pipe here).
+        factory = hosted_factory(HostedFactory(
+            "balance_desk.gui.source_factories:given_sources", (crypto_keys, bank_keys, settings)
+        ))
+
         def change_figures() -> None:
             assert server.stdin is not None and server.stdout is not None
             server.stdin.write("next\n")
             server.stdin.flush()
             server.stdout.readline()
 
-        return _measure_stall(app, store, settings, accounts, refreshes, build_sources,
+        return _measure_stall(app, factory, settings, accounts, refreshes,
                               AppController, QElapsedTimer, QTimer, change_figures)
     finally:
         if server.stdin is not None:
@@ -192,13 +222,10 @@ def gui_stall_ms(currencies: int, accounts: int, refreshes: int) -> float:
 
 
 def _measure_stall(  # noqa: PLR0917 - the lazily imported pieces, passed along
-    app: Any, store: Any, settings: Any, accounts: int, refreshes: int,
-    build_sources: Any, controller_type: Any, elapsed_type: Any, timer_type: Any,
-    change_figures: Any,
+    app: Any, factory: Any, settings: Any, accounts: int, refreshes: int,
+    controller_type: Any, elapsed_type: Any, timer_type: Any, change_figures: Any,
 ) -> float:
-    controller = controller_type(
-        app, factory=lambda: (build_sources(store, settings), None), settings=settings
-    )
+    controller = controller_type(app, factory=factory, settings=settings)
     controller.window.resize(1200, 800)
     controller.show()
     deadline = time.monotonic() + 60

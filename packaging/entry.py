@@ -1,5 +1,18 @@
-"""The frozen app's entry point: the same `balance-desk` command, in one double-clickable file."""
+"""The frozen app's entry point: the same `balance-desk` command, in one double-clickable file.
 
-from balance_desk.cli import main
+The app starts its fetch process from this same executable, with `--fetch-host` as its only
+argument (a frozen build has no `python -m`); that is the one argument handled here.
+"""
 
-raise SystemExit(main())
+import sys
+
+from balance_desk.gui.fetch_host import FETCH_HOST_FLAG
+
+if sys.argv[1:] == [FETCH_HOST_FLAG]:
+    from balance_desk.gui.fetch_host import main as fetch_host_main
+
+    fetch_host_main()
+else:
+    from balance_desk.cli import main
+
+    raise SystemExit(main())

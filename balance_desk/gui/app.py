@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import os
 import sys
 import time
@@ -44,8 +45,6 @@ def _log() -> logging.Logger:
 GUI_STATE_FILE = "gui.ini"
 # Benchmarks set this: print the time of the first paint (time.time()) and quit.
 FIRST_PAINT_ENV = "BALANCE_DESK_FIRST_PAINT_EXIT"
-# Smoke tests of the demo: "revolut_x" or "bank" makes that simulator fail every request.
-DEMO_FAULT_ENV = "BALANCE_DESK_DEMO_FAIL"
 # If the window never paints (started minimized), start polling after this anyway.
 START_FALLBACK_MS = 300
 EXIT_OK = 0
@@ -74,30 +73,17 @@ def display_problem() -> str | None:
 
 
 def demo_factory() -> tuple[list[Source], Cleanup | None]:
-    """The built-in simulators on loopback and throwaway credentials in memory."""
-    from balance_desk.commands import build_sources
-    from balance_desk.simulator.demo import start_demo
+    """The built-in simulators and throwaway credentials, in the fetch process."""
+    from balance_desk.gui.hosted import HostedFactory, hosted_factory
 
-    env = start_demo()
-    try:
-        failing = os.environ.get(DEMO_FAULT_ENV, "")
-        if failing:
-            simulator = getattr(env, failing, None)
-            if simulator is not None:
-                simulator.fail(500, times=None)
-        return build_sources(env.store, env.settings), env.close
-    except BaseException:
-        env.close()
-        raise
+    return hosted_factory(HostedFactory("balance_desk.gui.source_factories:demo_sources"))()
 
 
 def user_factory() -> tuple[list[Source], Cleanup | None]:
-    """The user's keys from the OS keyring and their settings."""
-    from balance_desk.commands import build_sources
-    from balance_desk.config import Settings
-    from balance_desk.credentials import CredentialStore
+    """The user's keys from the OS keyring and their settings, read by the fetch process."""
+    from balance_desk.gui.hosted import HostedFactory, hosted_factory
 
-    return build_sources(CredentialStore(), Settings.load()), None
+    return hosted_factory(HostedFactory("balance_desk.gui.source_factories:user_sources"))()
 
 
 class FirstPaint(QObject):
@@ -217,6 +203,10 @@ class AppController(QObject):
             state=open_gui_state(),
             demo=self._demo,
         )
+        # Everything built so far (Qt's wrappers, the modules, the widgets) lives as long as the
+        # app: moved out of the collector's sight, a full collection no longer walks it, and
+        # stays short enough not to stall a frame.
+        gc.freeze()
 
     def _refresh(self) -> None:
         if self._set_up:

@@ -18,17 +18,26 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
 
+from balance_desk.gui.fetching import (
+    FetchOutcome,
+    TableBuilder,
+    build_table,
+    failed_result,
+    run_fetch,
+    startup_error,
+)
 from balance_desk.gui.formatting import NumberFormat
+from balance_desk.gui.hosted import HostedSource
 from balance_desk.gui.snapshots import SourceUpdate, TableData
 from balance_desk.service import Source, SourceName, now_utc
 
 if TYPE_CHECKING:
     # The model (pydantic) is imported on the fetch threads, after the window has painted.
-    from balance_desk.model import BankResult, ErrorInfo, RevolutXResult
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +49,6 @@ _START = "__start__"
 
 Cleanup = Callable[[], None]
 SourceFactory = Callable[[], "tuple[list[Source], Cleanup | None]"]
-SourceResult: TypeAlias = "RevolutXResult | BankResult"
 
 
 def next_delay(
@@ -65,42 +73,6 @@ def next_delay(
     if retry_at is not None:
         delay = max(delay, (retry_at - now).total_seconds())
     return max(delay, 0.0)
-
-
-@dataclass(frozen=True, slots=True)
-class FetchOutcome:
-    result: SourceResult
-    table: TableData | None
-
-
-TableBuilder = Callable[
-    ["RevolutXResult | BankResult", NumberFormat, "TableData | None"], "TableData | None"
-]
-
-
-def build_table(
-    result: SourceResult, number: NumberFormat, previous: TableData | None
-) -> TableData | None:
-    """Rows for a successful result; None when there is nothing new to show."""
-    from balance_desk.model import RevolutXResult
-
-    if result.status != "ok":
-        return None
-    if isinstance(result, RevolutXResult):
-        from balance_desk.gui.crypto_table import build_crypto_table
-
-        return build_crypto_table(result, number)
-    from balance_desk.gui.bank_table import build_bank_table
-
-    return build_bank_table(result, number, previous)
-
-
-def failed_result(name: SourceName, error: ErrorInfo) -> SourceResult:
-    from balance_desk.model import BankResult, RevolutXResult
-
-    if name == "revolut_x":
-        return RevolutXResult(status="error", error=error, fetched_at=now_utc())
-    return BankResult(status="error", error=error, fetched_at=now_utc())
 
 
 class _Mailbox:
@@ -197,24 +169,11 @@ class _FetchJob:
 
 def _fetch_job(job: _FetchJob) -> None:
     source = job.source
-    name = source.name
-    try:
-        result = source.fetch(user_present=job.user_present)
-        table = job.builder(result, job.number, job.previous)
-    except Exception as exc:  # a bug in a source or a builder must not end the polling
-        from balance_desk.model import ErrorInfo
-
-        log.exception("Fetching %s failed unexpectedly", name)
-        result = failed_result(
-            name,
-            ErrorInfo(
-                kind="protocol",
-                message=f"Balance Desk hit an unexpected problem ({type(exc).__name__}); "
-                "details are in the log file.",
-            ),
-        )
-        table = None
-    if not job.mailbox.finish(name, FetchOutcome(result, table)):
+    if isinstance(source, HostedSource):  # fetched and formatted in the fetch process
+        outcome = source.fetch_outcome(job.user_present)
+    else:
+        outcome = run_fetch(source, job.user_present, job.number, job.previous, job.builder)
+    if not job.mailbox.finish(source.name, outcome):
         job.mailbox.retire_late(source)
 
 
@@ -325,7 +284,7 @@ class PollWorker(QObject):
 
     def _on_started(self, payload: object) -> None:
         if isinstance(payload, BaseException):
-            info = _startup_error(payload)
+            info = startup_error(payload)
             for slot in self._slots.values():
                 slot.update = replace(
                     slot.update,
@@ -420,18 +379,10 @@ class PollWorker(QObject):
         for source in self.mailbox.sources:
             if source.name not in busy:
                 retirement.retire(source)
-
-
-def _startup_error(exc: BaseException) -> ErrorInfo:
-    from balance_desk.model import ErrorInfo
-    from balance_desk.sources.errors import SourceError
-
-    if isinstance(exc, SourceError):
-        return exc.to_info()
-    return ErrorInfo(
-        kind="config",
-        message=f"Balance Desk could not set up its sources ({type(exc).__name__}: {exc}).",
-    )
+            elif isinstance(source, HostedSource):
+                # Its fetch process stops now, which ends the waiting fetch thread at once; that
+                # thread then retires the source as usual.
+                source.close()
 
 
 class Poller(QObject):

@@ -1,0 +1,287 @@
+"""The window's side of the fetch process (see fetch_host.py for why it exists).
+
+`hosted_factory()` turns a description of how to build sources ("module:function" and its
+arguments) into a factory for the poller: it starts the fetch process, which builds the sources
+there, and returns stand-ins whose `fetch_outcome()` asks that process and waits for the finished
+rows. The poller treats them like any other source. If the process dies, the fetches waiting on
+it fail with a message in words, and the next fetch starts a new one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import count
+from typing import IO, TYPE_CHECKING
+
+from balance_desk.gui.fetch_host import (
+    FETCH_HOST_FLAG,
+    Fetch,
+    Fetched,
+    LogLine,
+    Start,
+    Started,
+    StartFailed,
+    read_frame,
+    write_frame,
+)
+from balance_desk.gui.fetching import FetchOutcome, SetupError, failed_result
+from balance_desk.gui.formatting import NumberFormat
+
+if TYPE_CHECKING:
+    from balance_desk.model import BankResult, ErrorInfo, RevolutXResult
+    from balance_desk.service import Source, SourceName
+
+log = logging.getLogger(__name__)
+
+# Starting Python, importing the sources and (in demo mode) starting the simulators.
+START_TIMEOUT_S = 60.0
+# After stdin closes the process closes its sources and leaves; past this it is killed.
+EXIT_TIMEOUT_S = 3.0
+
+Cleanup = Callable[[], None]
+
+
+@dataclass(frozen=True, slots=True)
+class HostedFactory:
+    """How the fetch process builds its sources: `target` is "module:function", called there
+    with `args`, returning (sources, cleanup) like any source factory. Picklable by design."""
+
+    target: str
+    args: tuple[object, ...] = ()
+
+
+def host_command() -> list[str]:
+    if getattr(sys, "frozen", False):  # a PyInstaller build: the app's own executable
+        return [sys.executable, FETCH_HOST_FLAG]
+    return [sys.executable, "-m", "balance_desk.gui.fetch_host"]
+
+
+class _Waiter:
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.reply: object = None
+
+
+class FetchHost:
+    """One fetch process at a time; started again on demand after it died."""
+
+    def __init__(self, spec: HostedFactory, number: NumberFormat) -> None:
+        self._spec = spec
+        self._number = number
+        self._lock = threading.Lock()  # guards the process, the pending requests, the writes
+        self._process: subprocess.Popen[bytes] | None = None
+        # The requests waiting on the current process (each process has its own dict, so that
+        # the reader of a process that died fails exactly the requests it took).
+        self._pending: dict[int, _Waiter] = {}
+        self._requests = count(1)
+        self._closed = False
+        self._sources: tuple[tuple[SourceName, bool], ...] = ()
+
+    @property
+    def pid(self) -> int | None:
+        process = self._process
+        return process.pid if process is not None and process.poll() is None else None
+
+    def start(self) -> list[HostedSource]:
+        with self._lock:
+            self._spawn_locked()
+        return [HostedSource(self, name, configured) for name, configured in self._sources]
+
+    def fetch(self, name: SourceName, user_present: bool) -> FetchOutcome:
+        waiter = _Waiter()
+        try:
+            with self._lock:
+                if self._closed:
+                    raise SetupError(_stopped_info("Balance Desk is quitting."))
+                if self._process is None or self._process.poll() is not None:
+                    self._spawn_locked()
+                request = next(self._requests)
+                self._pending[request] = waiter
+                assert self._process is not None and self._process.stdin is not None
+                write_frame(self._process.stdin, Fetch(request, name, user_present))
+        except (OSError, ValueError, SetupError) as exc:
+            return FetchOutcome(failed_result(name, _host_failure(exc)), None)
+        waiter.done.wait()
+        reply = waiter.reply
+        if isinstance(reply, FetchOutcome):
+            return reply
+        return FetchOutcome(failed_result(name, _host_failure(reply)), None)
+
+    def close(self) -> None:
+        """Ask the process to leave (by closing its stdin); never blocks the caller."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            process = self._process
+        if process is None:
+            return
+        if process.stdin is not None:
+            with contextlib.suppress(OSError):  # already gone
+                process.stdin.close()
+        threading.Thread(
+            target=_reap, args=(process,), name="balance-desk-fetch-host-reaper", daemon=True
+        ).start()
+
+    # --- internals ---------------------------------------------------------------------------
+
+    def _spawn_locked(self) -> None:
+        process = subprocess.Popen(
+            host_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
+        assert process.stdin is not None and process.stdout is not None
+        self._process = process
+        pending: dict[int, _Waiter] = {}
+        self._pending = pending
+        started = _Waiter()
+        threading.Thread(
+            target=self._read, args=(process, pending, started),
+            name="balance-desk-fetch-host-reader", daemon=True,
+        ).start()
+        write_frame(
+            process.stdin,
+            Start(
+                self._spec.target,
+                self._spec.args,
+                self._number,
+                logging.getLogger().getEffectiveLevel(),
+            ),
+        )
+        if not started.done.wait(START_TIMEOUT_S):
+            process.kill()
+            raise SetupError(_stopped_info(
+                f"The fetching process did not start within {START_TIMEOUT_S:.0f} s."
+            ))
+        reply = started.reply
+        if isinstance(reply, StartFailed):
+            raise SetupError(reply.info)
+        if not isinstance(reply, Started):
+            raise SetupError(_host_failure(reply))
+        self._sources = reply.sources
+
+    def _read(
+        self, process: subprocess.Popen[bytes], pending: dict[int, _Waiter], started: _Waiter
+    ) -> None:
+        """On a daemon thread: routes the process's replies; fails every waiter when it ends."""
+        stream: IO[bytes] | None = process.stdout
+        assert stream is not None
+        problem: object = None
+        try:
+            while (message := read_frame(stream)) is not None:
+                if isinstance(message, Fetched):
+                    with self._lock:
+                        waiter = pending.pop(message.request, None)
+                    if waiter is not None:
+                        waiter.reply = message.outcome
+                        waiter.done.set()
+                elif isinstance(message, LogLine):
+                    logging.getLogger(message.logger).log(message.level, "%s", message.text)
+                elif isinstance(message, Started | StartFailed):
+                    started.reply = message
+                    started.done.set()
+        except Exception as exc:  # a broken stream: the process is of no further use
+            problem = exc
+            process.kill()
+        code = process.wait()
+        stream.close()
+        ended = _Ended(code, problem)
+        # Before taking the lock: the starter waits for this while holding it.
+        started.reply = started.reply or ended
+        started.done.set()
+        with self._lock:
+            waiters = list(pending.values())
+            pending.clear()
+            if process.stdin is not None:
+                with contextlib.suppress(OSError):
+                    process.stdin.close()
+        for waiter in waiters:
+            waiter.reply = ended
+            waiter.done.set()
+        if not self._closed:
+            log.warning("The fetching process ended (exit code %s, %s)", code, problem)
+
+
+@dataclass(frozen=True, slots=True)
+class _Ended:
+    exit_code: int
+    problem: object
+
+
+class HostedSource:
+    """Stands for a source that lives in the fetch process."""
+
+    def __init__(self, host: FetchHost, name: SourceName, configured: bool) -> None:
+        self._host = host
+        self.name: SourceName = name
+        self._configured = configured
+
+    def is_configured(self) -> bool:
+        return self._configured
+
+    def fetch_outcome(self, user_present: bool) -> FetchOutcome:
+        """The result and its rows, formatted in the fetch process."""
+        return self._host.fetch(self.name, user_present)
+
+    def fetch(self, *, user_present: bool) -> RevolutXResult | BankResult:
+        return self.fetch_outcome(user_present).result
+
+    def close(self) -> None:
+        """Stops the fetch process (shared by both sources: sources are closed only at quit).
+        A fetch waiting on it ends at once, with an error nobody will see."""
+        self._host.close()
+
+
+def hosted_factory(
+    spec: HostedFactory, number: NumberFormat | None = None
+) -> Callable[[], tuple[list[Source], Cleanup | None]]:
+    """A poller factory whose sources are built, fetched and formatted in a fetch process."""
+
+    def factory() -> tuple[list[Source], Cleanup | None]:
+        host = FetchHost(spec, number or NumberFormat.system())
+        try:
+            sources: list[Source] = list(host.start())
+        except BaseException:
+            host.close()
+            raise
+        return sources, host.close
+
+    return factory
+
+
+def _reap(process: subprocess.Popen[bytes]) -> None:
+    try:
+        process.wait(EXIT_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _stopped_info(message: str) -> ErrorInfo:
+    from balance_desk.model import ErrorInfo
+
+    return ErrorInfo(kind="protocol", message=message)
+
+
+def _host_failure(problem: object) -> ErrorInfo:
+    """Words for a fetch that the fetch process could not answer."""
+    from balance_desk.model import ErrorInfo
+
+    if isinstance(problem, SetupError):
+        return problem.info
+    if isinstance(problem, _Ended):
+        return ErrorInfo(
+            kind="protocol",
+            message="Balance Desk's fetching process stopped unexpectedly "
+            f"(exit code {problem.exit_code}); it starts again at the next refresh.",
+        )
+    return ErrorInfo(
+        kind="protocol",
+        message=f"Balance Desk could not reach its fetching process ({problem}); "
+        "it starts again at the next refresh.",
+    )

@@ -1,0 +1,174 @@
+"""The fetch process: the app's sources run, parse and format there, and only finished rows reach
+the window's process. Real processes, real simulators on loopback."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from balance_desk.commands import build_sources
+from balance_desk.gui.fetching import SetupError, run_fetch
+from balance_desk.gui.formatting import NumberFormat
+from balance_desk.gui.hosted import EXIT_TIMEOUT_S, FetchHost, HostedFactory, hosted_factory
+from balance_desk.gui.poller import Poller
+from balance_desk.simulator.demo import DemoEnvironment, start_demo
+from balance_desk.simulator.revolut_x import Fault
+
+REPO = Path(__file__).resolve().parent.parent
+NUMBER = NumberFormat()
+
+
+def given(env: DemoEnvironment) -> HostedFactory:
+    """The demo environment's keys and settings, handed to the fetch process over its pipe."""
+    return HostedFactory(
+        "balance_desk.gui.source_factories:given_sources",
+        (env.store.get_revolut_x(), env.store.get_bank(), env.settings),
+    )
+
+
+@pytest.fixture(name="env")
+def env_fixture() -> Iterator[DemoEnvironment]:
+    with start_demo() as env:
+        yield env
+
+
+@pytest.fixture(name="host")
+def host_fixture(env: DemoEnvironment) -> Iterator[FetchHost]:
+    host = FetchHost(given(env), NUMBER)
+    yield host
+    host.close()
+
+
+def mapped_files(pid: int) -> str:
+    return Path(f"/proc/{pid}/maps").read_text()
+
+
+def wait_gone(pid: int, timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        stat = Path(f"/proc/{pid}/stat")
+        if stat.exists() and stat.read_text().split()[2] == "Z":
+            return True  # exited; its parent has not collected it yet
+        time.sleep(0.02)
+    return False
+
+
+def test_rows_from_the_fetch_process_are_the_rows_built_in_process(
+    env: DemoEnvironment, host: FetchHost
+) -> None:
+    sources = {s.name: s for s in host.start()}
+    assert sorted(sources) == ["bank", "revolut_x"]
+    assert all(s.is_configured() for s in sources.values())
+    local = {s.name: s for s in build_sources(env.store, env.settings)}
+    for name in ("revolut_x", "bank"):
+        remote = sources[name].fetch_outcome(True)
+        here = run_fetch(local[name], True, NUMBER, None)
+        local[name].close()
+        assert remote.result.status == here.result.status == "ok"
+        assert remote.table is not None and here.table is not None
+        assert [r.texts for r in remote.table.rows] == [r.texts for r in here.table.rows]
+        assert [r.values for r in remote.table.rows] == [r.values for r in here.table.rows]
+        assert remote.table.totals == here.table.totals
+    # The process that parses never loads Qt: it stays small and holds no GUI state.
+    assert host.pid is not None
+    maps = mapped_files(host.pid)
+    assert "libQt6" not in maps and "PySide6" not in maps
+
+
+def test_a_server_error_crosses_with_its_message_and_id(
+    env: DemoEnvironment, host: FetchHost
+) -> None:
+    sources = {s.name: s for s in host.start()}
+    env.revolut_x.fail(503, times=None, message="Down for maintenance")
+    outcome = sources["revolut_x"].fetch_outcome(True)
+    assert outcome.result.status == "error" and outcome.table is None
+    error = outcome.result.error
+    assert error is not None and error.kind == "server"
+    assert error.http_status == 503 and error.error_id
+    assert "Down for maintenance" in (error.server_message or "")
+
+
+def test_a_fetch_process_that_dies_is_reported_then_replaced(
+    env: DemoEnvironment, host: FetchHost
+) -> None:
+    sources = {s.name: s for s in host.start()}
+    first = host.pid
+    assert first is not None
+    env.revolut_x.add_fault(Fault(status=None, delay_s=5.0))
+    killer_delay = 0.5
+
+    def kill_soon() -> None:
+        time.sleep(killer_delay)
+        os.kill(first, signal.SIGKILL)
+
+    threading.Thread(target=kill_soon, daemon=True).start()
+    started = time.monotonic()
+    outcome = sources["revolut_x"].fetch_outcome(True)
+    assert time.monotonic() - started < 4.0  # not the 5 s the server would have taken
+    assert outcome.result.status == "error"
+    assert outcome.result.error is not None
+    assert "fetching process stopped unexpectedly" in outcome.result.error.message
+    assert "starts again at the next refresh" in outcome.result.error.message
+
+    env.revolut_x.clear_faults()
+    again = sources["revolut_x"].fetch_outcome(True)
+    assert again.result.status == "ok" and again.table is not None
+    assert host.pid not in (None, first)
+
+
+def test_sources_that_cannot_be_set_up_say_why(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("PYTHONPATH", str(REPO))  # so that the process finds tests.fetch_targets
+    caplog.set_level(logging.WARNING)
+    with pytest.raises(SetupError) as raised:
+        hosted_factory(HostedFactory("tests.fetch_targets:broken"), NUMBER)()
+    assert raised.value.info.kind == "config"
+    assert "/nowhere/cert.pem does not exist" in raised.value.info.message
+    # The fetch process's log lines reach the window's log (which owns the log file).
+    assert any(
+        r.name == "balance_desk.gui.fetch_host" and "/nowhere/cert.pem" in r.getMessage()
+        for r in caplog.records
+    )
+
+
+def test_quitting_mid_request_stops_the_thread_and_the_fetch_process(
+    qtbot: QtBot, env: DemoEnvironment
+) -> None:
+    env.revolut_x.add_fault(Fault(status=None, times=None, delay_s=10.0))
+    pids: list[int | None] = []
+    factory = hosted_factory(given(env), NUMBER)
+
+    def recording_factory() -> tuple[list[object], object]:
+        sources, cleanup = factory()
+        host = sources[0]._host  # type: ignore[attr-defined]
+        pids.append(host.pid)
+        return sources, cleanup  # type: ignore[return-value]
+
+    poller = Poller(recording_factory, crypto_interval_s=3600, bank_interval_s=3600)  # type: ignore[arg-type]
+    poller.start()
+
+    def bank_done() -> None:
+        bank = poller.latest("bank")
+        assert bank is not None and bank.done
+
+    qtbot.waitUntil(bank_done, timeout=10_000)
+    crypto = poller.latest("revolut_x")
+    assert crypto is not None and crypto.refreshing
+    started = time.monotonic()
+    assert poller.stop(timeout_s=2.0)
+    assert time.monotonic() - started < 2.0
+    assert pids and pids[0] is not None
+    assert wait_gone(pids[0], EXIT_TIMEOUT_S + 1.0)
