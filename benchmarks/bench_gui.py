@@ -138,7 +138,10 @@ def resident_memory_mb() -> float:
 
 
 SERVE_SIMULATORS = """
-import json, sys
+import json, os, sys
+# A stand-in for servers elsewhere: on a real machine the bank's CPU is not the user's, so the
+# simulators yield the CPU to the app (as the app's own fetch process does to its window).
+os.nice(10)
 from decimal import Decimal
 from balance_desk.simulator.balances import many_balances
 from balance_desk.simulator.open_banking import BankSimulator
