@@ -3,6 +3,7 @@
 offscreen platform, so fonts and the style are what a user sees).
 
     .venv/bin/python scripts/screenshots.py      # writes docs/screenshot-crypto.png and -bank.png
+    .venv/bin/python scripts/screenshots.py --scale 2   # the same at 200%: docs/screenshot-*@2x.png
 """
 
 from __future__ import annotations
@@ -20,13 +21,16 @@ INSIDE = "BALANCE_DESK_SCREENSHOT_INSIDE"
 SIZE = (1280, 860)
 
 
-def start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
+SCALE = "BALANCE_DESK_SCREENSHOT_SCALE"
+
+
+def start_xvfb(width: int = 1400, height: int = 900) -> tuple[subprocess.Popen[bytes], str]:
     binary = shutil.which("Xvfb")
     if binary is None:
         raise SystemExit("Xvfb is missing: sudo apt-get install xvfb (or bash scripts/setup)")
     read, write = os.pipe()
     xvfb = subprocess.Popen(
-        [binary, "-displayfd", str(write), "-screen", "0", "1400x900x24", "-nolisten", "tcp"],
+        [binary, "-displayfd", str(write), "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp"],
         pass_fds=(write,),
         stderr=subprocess.DEVNULL,
     )
@@ -39,12 +43,15 @@ def start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
     return xvfb, f":{number}"
 
 
-def outside() -> int:
-    xvfb, display = start_xvfb()
+def outside(argv: list[str]) -> int:
+    scale = int(argv[argv.index("--scale") + 1]) if "--scale" in argv else 1
+    xvfb, display = start_xvfb(1400 * scale, 900 * scale)
     try:
         with tempfile.TemporaryDirectory(prefix="balance-desk-shots-") as home:
             env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb", LANG="en_GB.UTF-8")
-            env.update({INSIDE: "1", "BALANCE_DESK_HOME": home})
+            env.update({INSIDE: "1", "BALANCE_DESK_HOME": home, SCALE: str(scale)})
+            if scale != 1:
+                env["QT_SCALE_FACTOR"] = str(scale)
             env.pop("WAYLAND_DISPLAY", None)
             return subprocess.run([sys.executable, __file__], env=env, check=False).returncode
     finally:
@@ -92,7 +99,9 @@ def inside() -> int:
             window.tabs.setCurrentIndex(index)
             for _ in range(5):
                 app.processEvents()
-            path = DOCS / f"screenshot-{name}.png"
+            scale = os.environ.get(SCALE, "1")
+            suffix = "" if scale == "1" else f"@{scale}x"
+            path = DOCS / f"screenshot-{name}{suffix}.png"
             if not window.grab().save(str(path)):
                 print(f"could not write {path}", file=sys.stderr)
                 app.exit(1)
@@ -109,4 +118,4 @@ def inside() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(inside() if os.environ.get(INSIDE) else outside())
+    raise SystemExit(inside() if os.environ.get(INSIDE) else outside(sys.argv[1:]))
