@@ -172,3 +172,22 @@ def test_quitting_mid_request_stops_the_thread_and_the_fetch_process(
     assert time.monotonic() - started < 2.0
     assert pids and pids[0] is not None
     assert wait_gone(pids[0], EXIT_TIMEOUT_S + 1.0)
+
+
+def test_a_stuck_fetch_process_is_stopped_and_replaced(
+    monkeypatch: pytest.MonkeyPatch, env: DemoEnvironment, host: FetchHost
+) -> None:
+    from balance_desk.gui import hosted
+
+    sources = {s.name: s for s in host.start()}
+    stuck = host.pid
+    monkeypatch.setattr(hosted, "FETCH_TIMEOUT_S", 0.5)
+    env.revolut_x.add_fault(Fault(status=None, delay_s=5.0))
+    started = time.monotonic()
+    outcome = sources["revolut_x"].fetch_outcome(True)
+    assert time.monotonic() - started < 4.0
+    assert outcome.result.status == "error" and outcome.result.error is not None
+    assert "stopped unexpectedly" in outcome.result.error.message
+    assert stuck is not None and wait_gone(stuck, 2.0)
+    env.revolut_x.clear_faults()
+    assert sources["revolut_x"].fetch_outcome(True).result.status == "ok"

@@ -43,6 +43,9 @@ log = logging.getLogger(__name__)
 START_TIMEOUT_S = 60.0
 # After stdin closes the process closes its sources and leaves; past this it is killed.
 EXIT_TIMEOUT_S = 3.0
+# Every request in there has its own timeout; a fetch still unanswered after this means the
+# process is stuck, and it is killed (the next fetch starts a new one).
+FETCH_TIMEOUT_S = 600.0
 
 Cleanup = Callable[[], None]
 
@@ -107,7 +110,14 @@ class FetchHost:
                 write_frame(self._process.stdin, Fetch(request, name, user_present))
         except (OSError, ValueError, SetupError) as exc:
             return FetchOutcome(failed_result(name, _host_failure(exc)), None)
-        waiter.done.wait()
+        if not waiter.done.wait(FETCH_TIMEOUT_S):
+            log.error("The fetching process did not answer within %.0f s; stopping it",
+                      FETCH_TIMEOUT_S)
+            with self._lock:
+                process = self._process
+            if process is not None:
+                process.kill()  # its reader then ends every request waiting on it
+            waiter.done.wait(EXIT_TIMEOUT_S)
         reply = waiter.reply
         if isinstance(reply, FetchOutcome):
             return reply

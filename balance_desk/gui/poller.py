@@ -8,6 +8,9 @@ ever runs short bookkeeping, so it stops and joins within milliseconds; a fetch 
 at quit is abandoned, its result is dropped by the closed mailbox, and the fetch thread closes
 its own source when the request ends. Rows are formatted on the fetch thread too, so the GUI
 thread receives ready immutable objects and does no I/O and no parsing.
+
+In the app the sources are `HostedSource`s (hosted.py): the fetch thread only waits for the fetch
+process, which does the requests, the parsing and the formatting, and unpickles its answer.
 """
 
 from __future__ import annotations
@@ -18,7 +21,6 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
 
@@ -34,10 +36,6 @@ from balance_desk.gui.formatting import NumberFormat
 from balance_desk.gui.hosted import HostedSource
 from balance_desk.gui.snapshots import SourceUpdate, TableData
 from balance_desk.service import Source, SourceName, now_utc
-
-if TYPE_CHECKING:
-    # The model (pydantic) is imported on the fetch threads, after the window has painted.
-    pass
 
 log = logging.getLogger(__name__)
 
