@@ -30,7 +30,8 @@ def start_xvfb(width: int = 1400, height: int = 900) -> tuple[subprocess.Popen[b
         raise SystemExit("Xvfb is missing: sudo apt-get install xvfb (or bash scripts/setup)")
     read, write = os.pipe()
     xvfb = subprocess.Popen(
-        [binary, "-displayfd", str(write), "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp"],
+        [binary, "-displayfd", str(write), "-screen", "0", f"{width}x{height}x24",
+         "-nolisten", "tcp"],
         pass_fds=(write,),
         stderr=subprocess.DEVNULL,
     )
