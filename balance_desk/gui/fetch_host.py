@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING
 
-from balance_desk.gui.fetching import FetchOutcome, run_fetch, startup_error
+from balance_desk.gui.fetching import FetchOutcome, kept_table, run_fetch, startup_error
 from balance_desk.gui.formatting import NumberFormat
 from balance_desk.logs import NOISY_LOGGERS
 
@@ -156,17 +156,16 @@ class _Host:
         self.send(Started(tuple((s.name, s.is_configured()) for s in sources)))
         return True
 
+    def serves(self, name: str) -> bool:
+        return name in self._sources
+
     def fetch(self, request: Fetch) -> None:
         """On a thread of its own: the two sources fetch independently, as in the window."""
         source = self._sources[request.source]
         outcome = run_fetch(
             source, request.user_present, self._number, self._previous.get(source.name)
         )
-        status = outcome.result.status
-        if status == "ok":
-            self._previous[source.name] = outcome.table
-        elif status == "not_configured":
-            self._previous[source.name] = None
+        self._previous[source.name] = kept_table(self._previous.get(source.name), outcome)
         self.send(Fetched(request.request, outcome))
 
     def close(self) -> None:
@@ -193,7 +192,7 @@ def serve(inp: IO[bytes], out: IO[bytes]) -> int:
         return 1
     try:
         while (message := read_frame(inp)) is not None:
-            if isinstance(message, Fetch) and message.source in host._sources:
+            if isinstance(message, Fetch) and host.serves(message.source):
                 threading.Thread(
                     target=host.fetch, args=(message,), name=f"fetch-{message.source}",
                     daemon=True,

@@ -59,6 +59,18 @@ def failed_result(name: SourceName, error: ErrorInfo) -> SourceResult:
     return BankResult(status="error", error=error, fetched_at=now_utc())
 
 
+def kept_table(previous: TableData | None, outcome: FetchOutcome) -> TableData | None:
+    """The table to show (and to build the next one on) after `outcome`: the new one on
+    success, none once the keys are gone (figures of an account we can no longer read must go),
+    else the last good one, which stays on screen marked stale."""
+    status = outcome.result.status
+    if status == "ok":
+        return outcome.table
+    if status == "not_configured":
+        return None
+    return previous
+
+
 def run_fetch(
     source: Source,
     user_present: bool,

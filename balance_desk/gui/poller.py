@@ -29,6 +29,7 @@ from balance_desk.gui.fetching import (
     TableBuilder,
     build_table,
     failed_result,
+    kept_table,
     run_fetch,
     startup_error,
 )
@@ -334,22 +335,19 @@ class PollWorker(QObject):
         slot.in_flight = False
         result = outcome.result
         now = now_utc()
-        table = slot.good_table
+        table = slot.good_table = kept_table(slot.good_table, outcome)
         figures_at = slot.update.figures_at
         if result.status == "ok":
             slot.failures = 0
             slot.retry_at = None
-            table = outcome.table
             figures_at = result.fetched_at or now
         elif result.status == "not_configured":
             slot.failures = 0
             slot.retry_at = None
-            table = None  # keys removed: figures of an account we can no longer read must go
             figures_at = None
         else:
             slot.failures += 1
             slot.retry_at = result.error.retry_at if result.error else None
-        slot.good_table = table
         delay = next_delay(slot.interval_s, slot.failures, slot.retry_at, now, self._rng)
         next_at = now + timedelta(seconds=delay)
         if slot.timer is not None:
