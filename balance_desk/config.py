@@ -8,9 +8,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from balance_desk.errors import ConfigError
+
 # Re-exported: callers have always found the data directory here.
 from balance_desk.paths import HOME_ENV, SETTINGS_FILE, atomic_write_text, data_dir
-from balance_desk.sources.errors import ConfigError
 
 __all__ = [
     "BANK_PRESETS",

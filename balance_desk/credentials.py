@@ -20,7 +20,7 @@ import keyring
 import keyring.backend
 import keyring.errors
 
-from balance_desk.sources.errors import ConfigError
+from balance_desk.errors import ConfigError
 
 SERVICE = "balance-desk"
 REVOLUT_X_ENTRY = "revolut-x"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 
 from balance_desk.credentials import CredentialStore
-from balance_desk.sources.errors import ConfigError
+from balance_desk.errors import ConfigError
 
 
 def stored_sources(store: CredentialStore) -> list[str]:

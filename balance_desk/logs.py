@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import re
+import sys
 from pathlib import Path
 
 from balance_desk.paths import data_dir
@@ -57,3 +58,14 @@ def setup_logging(verbose: bool = False, directory: Path | None = None) -> Path:
     for noisy in NOISY_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     return path
+
+
+def start_logging(*, verbose: bool) -> None:
+    """Open the log file for a command or the app; if it cannot be opened, say so and go on
+    without it (a log is no reason not to show balances)."""
+    from balance_desk.errors import ConfigError
+
+    try:
+        setup_logging(verbose=verbose)
+    except (OSError, ConfigError) as exc:
+        print(f"balance-desk: cannot open the log file: {exc}", file=sys.stderr)

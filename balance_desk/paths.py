@@ -42,3 +42,17 @@ def atomic_write_text(path: Path, text: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def stored_privacy_mode() -> bool:
+    """Privacy mode as saved, read without the settings model (and pydantic), so that the very
+    first paint already hides amounts. A damaged file reads as "off" here; the full load of the
+    settings after that paint reports it (and can only switch privacy on, never off)."""
+    import json
+
+    path = data_dir() / SETTINGS_FILE
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(raw, dict) and raw.get("privacy_mode") is True

@@ -143,9 +143,9 @@ import json, os, sys
 # simulators yield the CPU to the app (as the app's own fetch process does to its window).
 os.nice(10)
 from decimal import Decimal
-from balance_desk.simulator.balances import many_balances
-from balance_desk.simulator.open_banking import BankSimulator
-from balance_desk.simulator.revolut_x import RevolutXSimulator
+from balance_desk.simulator.revolut_x.balances import many_balances
+from balance_desk.simulator.open_banking.server import BankSimulator
+from balance_desk.simulator.revolut_x.server import RevolutXSimulator
 currencies, accounts = int(sys.argv[1]), int(sys.argv[2])
 with RevolutXSimulator(currencies=currencies) as crypto, BankSimulator(
     account_count=accounts, accounts_per_page=100, balances_per_page=10
@@ -184,8 +184,7 @@ def gui_stall_ms(currencies: int, accounts: int, refreshes: int) -> float:
 
     from balance_desk.config import BankSettings, Settings
     from balance_desk.credentials import BankCredentials, RevolutXCredentials
-    from balance_desk.gui.app import AppController
-    from balance_desk.gui.hosted import HostedFactory, hosted_factory
+    from balance_desk.gui.app import AppController, hosted_fetcher
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
@@ -206,9 +205,10 @@ def gui_stall_ms(currencies: int, accounts: int, refreshes: int) -> float:
             cert_path=sim["cert"], key_path=sim["key"], ca_bundle=sim["ca"],
         )
         # As the app does: the sources live in the fetch process (keys over its pipe here).
-        factory = hosted_factory(HostedFactory(
-            "balance_desk.gui.source_factories:given_sources", (crypto_keys, bank_keys, settings)
-        ))
+        def factory() -> Any:
+            return hosted_fetcher(
+                "balance_desk.fetcher.targets:given_sources", crypto_keys, bank_keys, settings
+            )
 
         def change_figures() -> None:
             assert server.stdin is not None and server.stdout is not None
@@ -290,10 +290,10 @@ def replace_and_sort_ms(rows: int, rounds: int) -> float:
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
-    from balance_desk.gui.crypto_table import build_crypto_table
-    from balance_desk.gui.formatting import NumberFormat
-    from balance_desk.gui.main_window import MainWindow
+    from balance_desk.gui.window.main_window import MainWindow
     from balance_desk.model import CryptoBalance, RevolutXResult
+    from balance_desk.present.crypto_table import build_crypto_table
+    from balance_desk.present.formatting import NumberFormat
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     number = NumberFormat()

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from balance_desk.credentials import CredentialStore, MemoryKeyring
-from balance_desk.simulator.open_banking import BankSimulator
-from balance_desk.sources.open_banking import DEFAULT_CONCURRENCY, OpenBankingSource
+from balance_desk.simulator.open_banking.server import BankSimulator
+from balance_desk.sources.open_banking.source import DEFAULT_CONCURRENCY, OpenBankingSource
 
 LIMIT = 1.3
 

@@ -19,8 +19,8 @@ from collections.abc import Callable
 
 import httpx
 
-from balance_desk.simulator.revolut_x import RevolutXSimulator
-from balance_desk.sources.revolut_x import RevolutXClient
+from balance_desk.simulator.revolut_x.server import RevolutXSimulator
+from balance_desk.sources.revolut_x.source import RevolutXClient
 
 LIMIT = 1.2
 

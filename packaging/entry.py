@@ -6,13 +6,13 @@ argument (a frozen build has no `python -m`); that is the one argument handled h
 
 import sys
 
-from balance_desk.gui.fetch_host import FETCH_HOST_FLAG
+from balance_desk.fetcher.protocol import FETCH_HOST_FLAG
 
 if sys.argv[1:] == [FETCH_HOST_FLAG]:
-    from balance_desk.gui.fetch_host import main as fetch_host_main
+    from balance_desk.fetcher.child import main as fetch_host_main
 
     fetch_host_main()
 else:
-    from balance_desk.cli import main
+    from balance_desk.main import main
 
     raise SystemExit(main())

@@ -61,9 +61,9 @@ def take(out: Path) -> int:
     from PySide6.QtWidgets import QApplication, QWidget
 
     from balance_desk.credentials import CredentialStore, MemoryKeyring
-    from balance_desk.gui.key_setup import KeySetupDialog
-    from balance_desk.simulator.open_banking import BankSimulator
-    from balance_desk.simulator.revolut_x import RevolutXSimulator
+    from balance_desk.gui.keys.dialog import KeySetupDialog
+    from balance_desk.simulator.open_banking.server import BankSimulator
+    from balance_desk.simulator.revolut_x.server import RevolutXSimulator
 
     app = QApplication([])
     app.setApplicationName("Balance Desk")
@@ -123,7 +123,7 @@ def take(out: Path) -> int:
 def wait_for_test(page: object) -> None:
     from PySide6.QtCore import QEventLoop, QTimer
 
-    from balance_desk.gui.key_setup_page import SourcePage
+    from balance_desk.gui.keys.page import SourcePage
 
     assert isinstance(page, SourcePage)
     loop = QEventLoop()
@@ -141,10 +141,10 @@ def save_first_run(out: Path, save: object) -> None:
     from balance_desk.config import Settings
     from balance_desk.credentials import no_keyring_message
     from balance_desk.gui.desktop import Desktop
-    from balance_desk.gui.main_window import MainWindow
-    from balance_desk.gui.snapshots import SourceUpdate
+    from balance_desk.gui.window.main_window import MainWindow
     from balance_desk.model import ErrorInfo
-    from balance_desk.service import SourceName
+    from balance_desk.present.updates import SourceUpdate
+    from balance_desk.sources.base import SourceName
 
     assert callable(save)
     saver: Callable[[QWidget, str], None] = save

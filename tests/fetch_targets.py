@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from balance_desk.sources.errors import ConfigError
+from balance_desk.errors import ConfigError
 
 
 def broken() -> None:

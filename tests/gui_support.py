@@ -13,16 +13,18 @@ from PySide6.QtCore import QLocale
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from balance_desk.commands import build_sources
 from balance_desk.config import Settings
+from balance_desk.fetcher.runner import SourceRunner
 from balance_desk.gui.app import AppController
-from balance_desk.gui.main_window import MainWindow
-from balance_desk.gui.poller import Cleanup, Poller
-from balance_desk.gui.snapshots import SourceUpdate
-from balance_desk.service import Source, SourceName
+from balance_desk.gui.number_format import system_number_format
+from balance_desk.gui.poller import Poller
+from balance_desk.gui.window.main_window import MainWindow
+from balance_desk.present.updates import SourceUpdate
 from balance_desk.simulator.demo import DemoEnvironment, start_demo
-from balance_desk.simulator.open_banking import BankSimulator
-from balance_desk.simulator.revolut_x import RevolutXSimulator
+from balance_desk.simulator.open_banking.server import BankSimulator
+from balance_desk.simulator.revolut_x.server import RevolutXSimulator
+from balance_desk.sources.base import SourceName
+from balance_desk.sources.factory import build_sources
 
 # The offscreen platform cannot pass size hints to a window manager; harmless and expected.
 OFFSCREEN_NOISE = "does not support propagateSizeHints"
@@ -86,8 +88,8 @@ class App:
 def start_app(qtbot: QtBot, env: DemoEnvironment, **options: Any) -> App:
     QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
 
-    def factory() -> tuple[list[Source], Cleanup | None]:
-        return build_sources(env.store, env.settings), None
+    def factory() -> SourceRunner:
+        return SourceRunner(build_sources(env.store, env.settings), system_number_format())
 
     app = QApplication.instance()
     assert isinstance(app, QApplication)

@@ -13,8 +13,8 @@ import pytest
 from balance_desk.config import BankSettings
 from balance_desk.credentials import BankCredentials, CredentialStore
 from balance_desk.model import AccountResult, BankResult
-from balance_desk.simulator.open_banking import BankSimulator, SimTokens
-from balance_desk.sources.open_banking import OpenBankingSource
+from balance_desk.simulator.open_banking.server import BankSimulator, SimTokens
+from balance_desk.sources.open_banking.source import OpenBankingSource
 
 
 def bank_settings(sim: BankSimulator, **changes: Any) -> BankSettings:

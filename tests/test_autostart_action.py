@@ -64,7 +64,7 @@ def test_app_start_refreshes_but_never_deletes_the_entry(config_home: Path) -> N
 
 def test_window_toolbar_and_tray_menu_share_the_switch(qtbot: QtBot, config_home: Path) -> None:
     from balance_desk.gui.desktop import Desktop
-    from balance_desk.gui.main_window import MainWindow
+    from balance_desk.gui.window.main_window import MainWindow
 
     window = MainWindow()
     qtbot.addWidget(window)

@@ -9,7 +9,7 @@ from pytestqt.qtbot import QtBot
 
 from balance_desk.config import Settings
 from balance_desk.gui.desktop import Desktop
-from balance_desk.gui.main_window import MainWindow
+from balance_desk.gui.window.main_window import MainWindow
 
 
 @pytest.fixture

@@ -13,14 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from balance_desk.bank_cli import keys_set_bank, show_lines
-from balance_desk.cli import UsageError, build_parser
+from balance_desk.cli.args import UsageError
+from balance_desk.cli.keys_bank import keys_set_bank, show_lines
+from balance_desk.cli.main import build_parser
 from balance_desk.config import Settings
 from balance_desk.credentials import CredentialStore
+from balance_desk.errors import ConfigError
 from balance_desk.simulator.certs import load_ca, make_tls_files, write_client
-from balance_desk.simulator.ob_data import SimAccount, balance
-from balance_desk.simulator.open_banking import BankSimulator
-from balance_desk.sources.errors import ConfigError
+from balance_desk.simulator.open_banking.data import SimAccount, balance
+from balance_desk.simulator.open_banking.server import BankSimulator
 from tests.open_banking_support import sim
 
 __all__ = ["sim"]  # fixtures

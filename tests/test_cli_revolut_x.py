@@ -19,11 +19,11 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from balance_desk.cli import build_parser
+from balance_desk.cli.main import build_parser
 from balance_desk.credentials import CredentialStore
-from balance_desk.simulator.balances import demo_balances
-from balance_desk.simulator.revolut_x import RevolutXSimulator
-from balance_desk.sources.keys import generate_private_key, private_key_pem
+from balance_desk.simulator.revolut_x.balances import demo_balances
+from balance_desk.simulator.revolut_x.server import RevolutXSimulator
+from balance_desk.sources.revolut_x.keys import generate_private_key, private_key_pem
 
 CONSOLE_SCRIPT = Path(sys.executable).with_name("balance-desk")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from balance_desk.cli import main
+from balance_desk.main import main
 
 SECRET = "s3cr3t-api-key-value-0123456789"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from balance_desk.config import Settings, atomic_write_text, data_dir
-from balance_desk.sources.errors import ConfigError
+from balance_desk.errors import ConfigError
 
 
 def test_data_dir_follows_balance_desk_home(data_home: Path) -> None:

@@ -18,8 +18,8 @@ from balance_desk.credentials import (
     RevolutXCredentials,
     mask_tail,
 )
-from balance_desk.sources.errors import ConfigError
-from balance_desk.sources.keys import generate_private_key, private_key_pem
+from balance_desk.errors import ConfigError
+from balance_desk.sources.revolut_x.keys import generate_private_key, private_key_pem
 
 BIG = "x" * 6000  # a refresh token of 6 KB: more than any single keyring entry should hold
 

@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from balance_desk.commands import build_sources
-from balance_desk.gui.fetching import SetupError, run_fetch
-from balance_desk.gui.formatting import NumberFormat
-from balance_desk.gui.hosted import EXIT_TIMEOUT_S, FetchHost, HostedFactory, hosted_factory
+from balance_desk.fetcher.outcome import SetupError, run_fetch
+from balance_desk.fetcher.parent import EXIT_TIMEOUT_S, FetchHost, HostedFactory
 from balance_desk.gui.poller import Poller
+from balance_desk.present.formatting import NumberFormat
 from balance_desk.simulator.demo import DemoEnvironment, start_demo
-from balance_desk.simulator.revolut_x import Fault
+from balance_desk.simulator.revolut_x.server import Fault
+from balance_desk.sources.factory import build_sources
 
 REPO = Path(__file__).resolve().parent.parent
 NUMBER = NumberFormat()
@@ -29,7 +29,7 @@ NUMBER = NumberFormat()
 def given(env: DemoEnvironment) -> HostedFactory:
     """The demo environment's keys and settings, handed to the fetch process over its pipe."""
     return HostedFactory(
-        "balance_desk.gui.source_factories:given_sources",
+        "balance_desk.fetcher.targets:given_sources",
         (env.store.get_revolut_x(), env.store.get_bank(), env.settings),
     )
 
@@ -68,12 +68,11 @@ def wait_gone(pid: int, timeout_s: float) -> bool:
 def test_rows_from_the_fetch_process_are_the_rows_built_in_process(
     env: DemoEnvironment, host: FetchHost
 ) -> None:
-    sources = {s.name: s for s in host.start()}
-    assert sorted(sources) == ["bank", "revolut_x"]
-    assert all(s.is_configured() for s in sources.values())
+    assert sorted(host.start()) == ["bank", "revolut_x"]
+    assert all(configured for _name, configured in host.configured())
     local = {s.name: s for s in build_sources(env.store, env.settings)}
     for name in ("revolut_x", "bank"):
-        remote = sources[name].fetch_outcome(True)
+        remote = host.fetch(name, True)
         here = run_fetch(local[name], True, NUMBER, None)
         local[name].close()
         assert remote.result.status == here.result.status == "ok"
@@ -90,9 +89,9 @@ def test_rows_from_the_fetch_process_are_the_rows_built_in_process(
 def test_a_server_error_crosses_with_its_message_and_id(
     env: DemoEnvironment, host: FetchHost
 ) -> None:
-    sources = {s.name: s for s in host.start()}
+    host.start()
     env.revolut_x.fail(503, times=None, message="Down for maintenance")
-    outcome = sources["revolut_x"].fetch_outcome(True)
+    outcome = host.fetch("revolut_x", True)
     assert outcome.result.status == "error" and outcome.table is None
     error = outcome.result.error
     assert error is not None and error.kind == "server"
@@ -103,7 +102,7 @@ def test_a_server_error_crosses_with_its_message_and_id(
 def test_a_fetch_process_that_dies_is_reported_then_replaced(
     env: DemoEnvironment, host: FetchHost
 ) -> None:
-    sources = {s.name: s for s in host.start()}
+    host.start()
     first = host.pid
     assert first is not None
     env.revolut_x.add_fault(Fault(status=None, delay_s=5.0))
@@ -115,7 +114,7 @@ def test_a_fetch_process_that_dies_is_reported_then_replaced(
 
     threading.Thread(target=kill_soon, daemon=True).start()
     started = time.monotonic()
-    outcome = sources["revolut_x"].fetch_outcome(True)
+    outcome = host.fetch("revolut_x", True)
     assert time.monotonic() - started < 4.0  # not the 5 s the server would have taken
     assert outcome.result.status == "error"
     assert outcome.result.error is not None
@@ -123,7 +122,7 @@ def test_a_fetch_process_that_dies_is_reported_then_replaced(
     assert "starts again at the next refresh" in outcome.result.error.message
 
     env.revolut_x.clear_faults()
-    again = sources["revolut_x"].fetch_outcome(True)
+    again = host.fetch("revolut_x", True)
     assert again.result.status == "ok" and again.table is not None
     assert host.pid not in (None, first)
 
@@ -134,12 +133,12 @@ def test_sources_that_cannot_be_set_up_say_why(
     monkeypatch.setenv("PYTHONPATH", str(REPO))  # so that the process finds tests.fetch_targets
     caplog.set_level(logging.WARNING)
     with pytest.raises(SetupError) as raised:
-        hosted_factory(HostedFactory("tests.fetch_targets:broken"), NUMBER)()
+        FetchHost(HostedFactory("tests.fetch_targets:broken"), NUMBER).start()
     assert raised.value.info.kind == "config"
     assert "/nowhere/cert.pem does not exist" in raised.value.info.message
     # The fetch process's log lines reach the window's log (which owns the log file).
     assert any(
-        r.name == "balance_desk.gui.fetch_host" and "/nowhere/cert.pem" in r.getMessage()
+        r.name == "balance_desk.fetcher.child" and "/nowhere/cert.pem" in r.getMessage()
         for r in caplog.records
     )
 
@@ -148,16 +147,13 @@ def test_quitting_mid_request_stops_the_thread_and_the_fetch_process(
     qtbot: QtBot, env: DemoEnvironment
 ) -> None:
     env.revolut_x.add_fault(Fault(status=None, times=None, delay_s=10.0))
-    pids: list[int | None] = []
-    factory = hosted_factory(given(env), NUMBER)
+    hosts: list[FetchHost] = []
 
-    def recording_factory() -> tuple[list[object], object]:
-        sources, cleanup = factory()
-        host = sources[0]._host  # type: ignore[attr-defined]
-        pids.append(host.pid)
-        return sources, cleanup  # type: ignore[return-value]
+    def recording_factory() -> FetchHost:
+        hosts.append(FetchHost(given(env), NUMBER))
+        return hosts[-1]
 
-    poller = Poller(recording_factory, crypto_interval_s=3600, bank_interval_s=3600)  # type: ignore[arg-type]
+    poller = Poller(recording_factory, crypto_interval_s=3600, bank_interval_s=3600)
     poller.start()
 
     def bank_done() -> None:
@@ -167,6 +163,7 @@ def test_quitting_mid_request_stops_the_thread_and_the_fetch_process(
     qtbot.waitUntil(bank_done, timeout=10_000)
     crypto = poller.latest("revolut_x")
     assert crypto is not None and crypto.refreshing
+    pids = [host.pid for host in hosts]
     started = time.monotonic()
     assert poller.stop(timeout_s=2.0)
     assert time.monotonic() - started < 2.0
@@ -177,17 +174,17 @@ def test_quitting_mid_request_stops_the_thread_and_the_fetch_process(
 def test_a_stuck_fetch_process_is_stopped_and_replaced(
     monkeypatch: pytest.MonkeyPatch, env: DemoEnvironment, host: FetchHost
 ) -> None:
-    from balance_desk.gui import hosted
+    from balance_desk.fetcher import parent as hosted
 
-    sources = {s.name: s for s in host.start()}
+    host.start()
     stuck = host.pid
     monkeypatch.setattr(hosted, "FETCH_TIMEOUT_S", 0.5)
     env.revolut_x.add_fault(Fault(status=None, delay_s=5.0))
     started = time.monotonic()
-    outcome = sources["revolut_x"].fetch_outcome(True)
+    outcome = host.fetch("revolut_x", True)
     assert time.monotonic() - started < 4.0
     assert outcome.result.status == "error" and outcome.result.error is not None
     assert "stopped unexpectedly" in outcome.result.error.message
     assert stuck is not None and wait_gone(stuck, 2.0)
     env.revolut_x.clear_faults()
-    assert sources["revolut_x"].fetch_outcome(True).result.status == "ok"
+    assert host.fetch("revolut_x", True).result.status == "ok"

@@ -11,19 +11,20 @@ import pytest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from balance_desk.commands import build_sources
 from balance_desk.config import Settings
 from balance_desk.credentials import CredentialStore, MemoryKeyring
-from balance_desk.gui import first_run
+from balance_desk.fetcher.runner import SourceRunner
 from balance_desk.gui.app import AppController
 from balance_desk.gui.desktop import Desktop, first_run_state
-from balance_desk.gui.first_run import credentials_status, demo_command
-from balance_desk.gui.main_window import MainWindow
-from balance_desk.gui.poller import Cleanup
-from balance_desk.gui.snapshots import SourceUpdate
+from balance_desk.gui.first_run import page as first_run
+from balance_desk.gui.first_run.page import credentials_status, demo_command
+from balance_desk.gui.number_format import system_number_format
+from balance_desk.gui.window.main_window import MainWindow
 from balance_desk.model import ErrorInfo
-from balance_desk.service import Source, SourceName
-from balance_desk.simulator.revolut_x import RevolutXSimulator
+from balance_desk.present.updates import SourceUpdate
+from balance_desk.simulator.revolut_x.server import RevolutXSimulator
+from balance_desk.sources.base import SourceName
+from balance_desk.sources.factory import build_sources
 
 # What the offscreen platform cannot do (size hints, raising windows, a tray's native window);
 # a desktop can, and the Xvfb tray test covers the real thing.
@@ -82,8 +83,8 @@ def sim() -> Iterator[RevolutXSimulator]:
 
 @pytest.fixture
 def app(qtbot: QtBot, memory_store: CredentialStore) -> Iterator[AppController]:
-    def factory() -> tuple[list[Source], Cleanup | None]:
-        return build_sources(memory_store, Settings.load()), None
+    def factory() -> SourceRunner:
+        return SourceRunner(build_sources(memory_store, Settings.load()), system_number_format())
 
     qapp = QApplication.instance()
     assert isinstance(qapp, QApplication)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from balance_desk.gui.source_factories import DEMO_FAULT_ENV
+from balance_desk.fetcher.targets import DEMO_FAULT_ENV
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 

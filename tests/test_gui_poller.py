@@ -11,10 +11,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pytestqt.qtbot import QtBot
 
+from balance_desk.errors import KIND_TITLES
 from balance_desk.gui.poller import BACKOFF_CAP_S, next_delay
 from balance_desk.simulator.demo import DemoEnvironment
-from balance_desk.simulator.revolut_x import Fault
-from balance_desk.sources.errors import KIND_TITLES
+from balance_desk.simulator.revolut_x.server import Fault
 from tests.gui_support import (  # noqa: F401 - fixtures are used by name
     OFFSCREEN_NOISE,
     App,

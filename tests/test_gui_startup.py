@@ -14,10 +14,11 @@ import pytest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from balance_desk import cli
+import balance_desk.main as entry
+from balance_desk.cli.main import build_parser
+from balance_desk.fetcher.runner import SourceRunner
 from balance_desk.gui.app import AppController
-from balance_desk.gui.poller import Cleanup
-from balance_desk.service import Source
+from balance_desk.present.formatting import NumberFormat
 
 ROOT = Path(__file__).resolve().parent.parent
 # Offscreen has no window manager and no tray: its complaints about either are expected.
@@ -33,7 +34,7 @@ def with_modules(self):
     print("loaded", ",".join(m for m in heavy if m in sys.modules), flush=True)
     report(self)
 app.AppController._report_first_paint = with_modules
-from balance_desk.cli import main
+from balance_desk.main import main
 raise SystemExit(main(["--demo"]))
 """
 
@@ -61,15 +62,15 @@ def test_gui_flags_mean_what_the_full_parser_says(
         seen.append(args)
         return 0
 
-    monkeypatch.setattr(cli, "run_gui", run_gui)
-    assert cli.main(argv) == 0
-    full = cli.build_parser().parse_args(argv)
+    monkeypatch.setattr(entry, "open_app", run_gui)
+    assert entry.main(argv) == 0
+    full = build_parser().parse_args(argv)
     assert vars(seen[0]) == {k: v for k, v in vars(full).items() if k in vars(seen[0])}
     assert seen[0].command is None and not seen[0].keyring_backend
 
 
-def _no_sources() -> tuple[list[Source], Cleanup | None]:
-    return [], None
+def _no_sources() -> SourceRunner:
+    return SourceRunner([], NumberFormat())
 
 
 def _controller(qtbot: QtBot, *, minimized: bool = False) -> AppController:
@@ -125,7 +126,7 @@ def test_minimized_without_a_tray_starts_minimized_and_polls(qtbot: QtBot) -> No
 def test_minimized_with_a_tray_stays_hidden_and_polls(
     qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("balance_desk.gui.tray.tray_available", lambda: True)
+    monkeypatch.setattr("balance_desk.gui.tray.balance_tray.tray_available", lambda: True)
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     controller = _controller(qtbot, minimized=True)

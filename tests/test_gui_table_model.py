@@ -7,9 +7,9 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 from pytestqt.qtbot import QtBot
 
-from balance_desk.gui.rows import Column, make_row
-from balance_desk.gui.table_model import BreakdownModel, BreakdownProxy
+from balance_desk.gui.tables.model import BreakdownModel, BreakdownProxy
 from balance_desk.money import PRIVACY_MASK
+from balance_desk.present.rows import Column, make_row
 
 COLUMNS = (Column("Name", "text"), Column("Amount", "amount"), Column("Share", "percent"))
 

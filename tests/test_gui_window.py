@@ -13,13 +13,13 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QTextBrowse
 from pytestqt.qtbot import QtBot
 
 from balance_desk.config import Settings
-from balance_desk.gui.bank_table import AMOUNT_COLUMN, BANK_COLUMNS
-from balance_desk.gui.crypto_table import CRYPTO_COLUMNS
-from balance_desk.gui.table_model import SORT_ROLE, BreakdownModel
-from balance_desk.gui.table_pane import BreakdownPane
+from balance_desk.gui.tables.model import SORT_ROLE, BreakdownModel
+from balance_desk.gui.tables.pane import BreakdownPane
 from balance_desk.money import PRIVACY_MASK
+from balance_desk.present.bank_table import AMOUNT_COLUMN, BANK_COLUMNS
+from balance_desk.present.crypto_table import CRYPTO_COLUMNS
 from balance_desk.simulator.demo import DemoEnvironment
-from balance_desk.simulator.revolut_x import Fault
+from balance_desk.simulator.revolut_x.server import Fault
 from tests.gui_support import (  # noqa: F401 - fixtures are used by name
     OFFSCREEN_NOISE,
     App,

@@ -16,9 +16,9 @@ from balance_desk.credentials import (
     CredentialStore,
     MemoryKeyring,
 )
-from balance_desk.gui.key_setup import KeySetupDialog
+from balance_desk.gui.keys.dialog import KeySetupDialog
 from balance_desk.simulator.certs import load_ca, write_client
-from balance_desk.simulator.open_banking import BankFault, BankSimulator
+from balance_desk.simulator.open_banking.server import BankFault, BankSimulator
 
 # The offscreen platform cannot pass size hints to a window manager; a desktop can.
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")

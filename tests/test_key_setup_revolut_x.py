@@ -16,10 +16,14 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from balance_desk.credentials import CredentialStore, RevolutXCredentials
-from balance_desk.gui.connection_test import CheckOutcome
-from balance_desk.gui.key_setup import KeySetupDialog
-from balance_desk.simulator.revolut_x import Fault, RevolutXSimulator
-from balance_desk.sources.keys import generate_private_key, load_private_key, private_key_pem
+from balance_desk.gui.keys.dialog import KeySetupDialog
+from balance_desk.setup.common import CheckOutcome
+from balance_desk.simulator.revolut_x.server import Fault, RevolutXSimulator
+from balance_desk.sources.revolut_x.keys import (
+    generate_private_key,
+    load_private_key,
+    private_key_pem,
+)
 
 # The offscreen platform cannot pass size hints to a window manager; a desktop can.
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")

@@ -7,8 +7,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from balance_desk.sources.errors import ConfigError
-from balance_desk.sources.keys import (
+from balance_desk.errors import ConfigError
+from balance_desk.sources.revolut_x.keys import (
     PassphraseNeeded,
     generate_private_key,
     is_encrypted_pem,

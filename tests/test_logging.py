@@ -11,8 +11,8 @@ import pytest
 from balance_desk.config import RevolutXSettings
 from balance_desk.credentials import CredentialStore, RevolutXCredentials
 from balance_desk.logs import redact, setup_logging
-from balance_desk.simulator.revolut_x import RevolutXSimulator
-from balance_desk.sources.revolut_x import RetryPolicy, RevolutXSource
+from balance_desk.simulator.revolut_x.server import RevolutXSimulator
+from balance_desk.sources.revolut_x.source import RetryPolicy, RevolutXSource
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ def test_unexpected_errors_are_logged_with_a_traceback_but_no_secret(
         def broken(doc: object) -> tuple[()]:
             raise KeyError("a bug")
 
-        monkeypatch.setattr("balance_desk.sources.revolut_x_client.parse_balances", broken)
+        monkeypatch.setattr("balance_desk.sources.revolut_x.client.parse_balances", broken)
         try:
             result = source.fetch(user_present=True)
         finally:

@@ -7,13 +7,13 @@ import shlex
 import tempfile
 from pathlib import Path
 
-from balance_desk.bank_cli import keys_set_bank
-from balance_desk.cli import build_parser
+from balance_desk.cli.keys_bank import keys_set_bank
+from balance_desk.cli.main import build_parser
 from balance_desk.config import Settings
 from balance_desk.credentials import CredentialStore
 from balance_desk.simulator.demo import start_demo
-from balance_desk.simulator.ob_console import start_bank
-from balance_desk.sources.open_banking import OpenBankingSource
+from balance_desk.simulator.open_banking.console import start_bank
+from balance_desk.sources.open_banking.source import OpenBankingSource
 
 
 def test_demo_environment_serves_bank_balances(data_home: Path) -> None:

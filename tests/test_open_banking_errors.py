@@ -11,9 +11,14 @@ import pytest
 
 from balance_desk.credentials import CredentialStore
 from balance_desk.simulator.certs import load_ca, write_client
-from balance_desk.simulator.ob_data import SimAccount, balance
-from balance_desk.simulator.open_banking import HTML_BODY, TRUNCATED_BODY, BankSimulator, obie_error
-from balance_desk.sources.open_banking import OpenBankingSource
+from balance_desk.simulator.open_banking.data import SimAccount, balance
+from balance_desk.simulator.open_banking.server import (
+    HTML_BODY,
+    TRUNCATED_BODY,
+    BankSimulator,
+    obie_error,
+)
+from balance_desk.sources.open_banking.source import OpenBankingSource
 from tests.open_banking_support import bank, bank_settings, by_id, make_source, sim, store_tokens
 
 __all__ = ["bank", "sim"]  # fixtures

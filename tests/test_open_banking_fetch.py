@@ -12,8 +12,8 @@ import pytest
 
 from balance_desk.credentials import CredentialStore
 from balance_desk.simulator.certs import make_tls_files
-from balance_desk.simulator.open_banking import BankSimulator
-from balance_desk.sources.open_banking import OpenBankingSource
+from balance_desk.simulator.open_banking.server import BankSimulator
+from balance_desk.sources.open_banking.source import OpenBankingSource
 from tests.open_banking_support import (
     bank,
     bank_settings,

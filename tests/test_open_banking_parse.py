@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from balance_desk.errors import ProtocolError
 from balance_desk.model import BankAccount
-from balance_desk.sources.errors import ProtocolError
-from balance_desk.sources.ob_parse import (
+from balance_desk.sources.open_banking.parse import (
     obie_error,
     parse_account,
     parse_balance,

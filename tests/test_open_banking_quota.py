@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from balance_desk.credentials import CredentialStore
-from balance_desk.quota import QUOTA_FILE
-from balance_desk.simulator.open_banking import BankSimulator
-from balance_desk.sources.open_banking import OpenBankingSource
+from balance_desk.simulator.open_banking.server import BankSimulator
+from balance_desk.sources.open_banking.quota import QUOTA_FILE
+from balance_desk.sources.open_banking.source import OpenBankingSource
 from tests.open_banking_support import bank, by_id, make_source, sim, store_tokens
 
 __all__ = ["bank", "sim"]  # fixtures

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from balance_desk.credentials import BankCredentials, CredentialStore, MemoryKeyring
-from balance_desk.simulator.open_banking import BankSimulator
+from balance_desk.simulator.open_banking.server import BankSimulator
 from tests.open_banking_support import make_source, sim, store_tokens
 
 __all__ = ["sim"]  # fixtures

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from balance_desk.cli import main
+from balance_desk.main import main
 
 
 def needs_secret_service() -> None:

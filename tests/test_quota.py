@@ -7,7 +7,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from balance_desk.quota import QUOTA_FILE, QuotaLedger
+from balance_desk.sources.open_banking.quota import QUOTA_FILE, QuotaLedger
 
 
 class Clock:

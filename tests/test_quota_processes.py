@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from balance_desk.quota import UNATTENDED_LIMIT
+from balance_desk.sources.open_banking.quota import UNATTENDED_LIMIT
 
 PROCESSES = 6
 KEYS = 30
@@ -16,7 +16,7 @@ KEYS = 30
 RESERVE = """
 import json, sys
 from pathlib import Path
-from balance_desk.quota import QuotaLedger
+from balance_desk.sources.open_banking.quota import QuotaLedger
 ledger = QuotaLedger(Path(sys.argv[1]))
 sys.stdin.readline()  # start together
 keys = range(int(sys.argv[2]))

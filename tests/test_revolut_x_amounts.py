@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from balance_desk.errors import ProtocolError
 from balance_desk.money import plain
-from balance_desk.sources.errors import ProtocolError
-from balance_desk.sources.revolut_x import parse_balances
+from balance_desk.sources.revolut_x.source import parse_balances
 
 # As servers write them: no leading zeros (a Decimal cannot tell "007" from "7"), any scale,
 # trailing zeros included.

@@ -11,8 +11,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from balance_desk.simulator.revolut_x import RevolutXSimulator
-from balance_desk.sources.errors import (
+from balance_desk.errors import (
     AuthError,
     ClockError,
     ConfigError,
@@ -21,8 +20,9 @@ from balance_desk.sources.errors import (
     RateLimitedError,
     ServerError,
 )
-from balance_desk.sources.keys import generate_private_key, private_key_pem
-from balance_desk.sources.revolut_x import RetryPolicy, RevolutXClient
+from balance_desk.simulator.revolut_x.server import RevolutXSimulator
+from balance_desk.sources.revolut_x.keys import generate_private_key, private_key_pem
+from balance_desk.sources.revolut_x.source import RetryPolicy, RevolutXClient
 
 FAST = RetryPolicy(retries=2, backoff_s=0.001, backoff_cap_s=0.002, max_retry_after_ms=300)
 HTML = b"<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>"

@@ -9,9 +9,9 @@ import pytest
 
 from balance_desk.config import RevolutXSettings
 from balance_desk.credentials import CredentialStore, MemoryKeyring, RevolutXCredentials
-from balance_desk.service import fetch_snapshot
-from balance_desk.simulator.revolut_x import RevolutXSimulator
-from balance_desk.sources.revolut_x import RetryPolicy, RevolutXSource
+from balance_desk.simulator.revolut_x.server import RevolutXSimulator
+from balance_desk.sources.factory import fetch_snapshot
+from balance_desk.sources.revolut_x.source import RetryPolicy, RevolutXSource
 
 FAST = RetryPolicy(retries=1, backoff_s=0.001, backoff_cap_s=0.002)
 

@@ -7,9 +7,9 @@ import base64
 import httpx
 from cryptography.hazmat.primitives import serialization
 
-from balance_desk.sources.keys import load_private_key, public_key_pem
-from balance_desk.sources.revolut_x import RevolutXClient
-from balance_desk.sources.signing import RequestSigner, signing_message, verify_signature
+from balance_desk.sources.revolut_x.keys import load_private_key, public_key_pem
+from balance_desk.sources.revolut_x.signing import RequestSigner, signing_message, verify_signature
+from balance_desk.sources.revolut_x.source import RevolutXClient
 
 KNOWN_PEM = """-----BEGIN PRIVATE KEY-----
 MC4CAQAwBQYDK2VwBCIEIFMSbiie3sYstkM3gSCUb+oVO5xucWXdyv9l4k2pRrZ0

@@ -10,10 +10,10 @@ import httpx
 import pytest
 
 from balance_desk.simulator.demo import start_demo
-from balance_desk.simulator.revolut_x import RevolutXSimulator
-from balance_desk.sources.keys import generate_private_key, private_key_pem
-from balance_desk.sources.revolut_x import RevolutXClient, RevolutXSource
-from balance_desk.sources.signing import RequestSigner
+from balance_desk.simulator.revolut_x.server import RevolutXSimulator
+from balance_desk.sources.revolut_x.keys import generate_private_key, private_key_pem
+from balance_desk.sources.revolut_x.signing import RequestSigner
+from balance_desk.sources.revolut_x.source import RevolutXClient, RevolutXSource
 
 
 @pytest.fixture

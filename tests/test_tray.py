@@ -10,8 +10,8 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QMainWindow, QSystemTrayIcon
 from pytestqt.qtbot import QtBot
 
-from balance_desk.gui.tray import BalanceTray, CloseToTray, toggle_window
-from balance_desk.gui.tray_icons import BADGE_COLOURS, state_pixmap
+from balance_desk.gui.tray.balance_tray import BalanceTray, CloseToTray, toggle_window
+from balance_desk.gui.tray.icons import BADGE_COLOURS, state_pixmap
 from balance_desk.model import CryptoBalance, ErrorInfo, RevolutXResult
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

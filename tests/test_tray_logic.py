@@ -5,11 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from balance_desk.gui.tray_logic import (
-    TrayModel,
-    balance_change_message,
-    bank_totals,
-)
 from balance_desk.model import (
     AccountResult,
     BankAccount,
@@ -21,6 +16,11 @@ from balance_desk.model import (
     RevolutXResult,
 )
 from balance_desk.money import PRIVACY_MASK
+from balance_desk.present.tray_text import (
+    TrayModel,
+    balance_change_message,
+    bank_totals,
+)
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

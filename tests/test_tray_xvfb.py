@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
-from balance_desk.gui.tray import BalanceTray
+from balance_desk.gui.tray.balance_tray import BalanceTray
 from balance_desk.model import CryptoBalance, RevolutXResult
 
 app = QApplication([])

@@ -21,19 +21,20 @@ from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from balance_desk import APP_ID, APP_NAME
-from balance_desk.gui.main_window import MainWindow
-from balance_desk.paths import SETTINGS_FILE, data_dir
-from balance_desk.sources.errors import ConfigError
+from balance_desk.errors import EXIT_FAILED, EXIT_OK, ConfigError
+from balance_desk.gui.window.main_window import MainWindow
+from balance_desk.paths import data_dir, stored_privacy_mode
 
 if TYPE_CHECKING:
     # Imported after the first paint: none of them is needed to show the window.
     import logging
 
     from balance_desk.config import Settings
+    from balance_desk.fetcher.outcome import Fetcher
     from balance_desk.gui.desktop import Desktop
-    from balance_desk.gui.poller import Cleanup, Poller
-    from balance_desk.gui.snapshots import SourceUpdate
-    from balance_desk.service import Source, SourceName
+    from balance_desk.gui.poller import FetcherFactory, Poller
+    from balance_desk.present.updates import SourceUpdate
+    from balance_desk.sources.base import SourceName
 
 
 def _log() -> logging.Logger:
@@ -47,10 +48,7 @@ GUI_STATE_FILE = "gui.ini"
 FIRST_PAINT_ENV = "BALANCE_DESK_FIRST_PAINT_EXIT"
 # If the window never paints (started minimized), start polling after this anyway.
 START_FALLBACK_MS = 300
-EXIT_OK = 0
-EXIT_FAILED = 1
 
-SourceFactory = Callable[[], "tuple[list[Source], Cleanup | None]"]
 
 
 def open_gui_state() -> QSettings:
@@ -72,18 +70,22 @@ def display_problem() -> str | None:
     )
 
 
-def demo_factory() -> tuple[list[Source], Cleanup | None]:
+def hosted_fetcher(target: str, *args: object) -> Fetcher:
+    """The sources in the fetch process, built there by `target` ("module:function")."""
+    from balance_desk.fetcher.parent import FetchHost, HostedFactory
+    from balance_desk.gui.number_format import system_number_format
+
+    return FetchHost(HostedFactory(target, args), system_number_format())
+
+
+def demo_factory() -> Fetcher:
     """The built-in simulators and throwaway credentials, in the fetch process."""
-    from balance_desk.gui.hosted import HostedFactory, hosted_factory
-
-    return hosted_factory(HostedFactory("balance_desk.gui.source_factories:demo_sources"))()
+    return hosted_fetcher("balance_desk.fetcher.targets:demo_sources")
 
 
-def user_factory() -> tuple[list[Source], Cleanup | None]:
+def user_factory() -> Fetcher:
     """The user's keys from the OS keyring and their settings, read by the fetch process."""
-    from balance_desk.gui.hosted import HostedFactory, hosted_factory
-
-    return hosted_factory(HostedFactory("balance_desk.gui.source_factories:user_sources"))()
+    return hosted_fetcher("balance_desk.fetcher.targets:user_sources")
 
 
 class FirstPaint(QObject):
@@ -103,22 +105,6 @@ class FirstPaint(QObject):
         return False
 
 
-def stored_privacy_mode() -> bool:
-    """Privacy mode as saved, read without the settings model so that the very first paint
-    already hides amounts. A damaged file reads as "off" here; the full load after the paint
-    reports it (and can only switch privacy on, never off)."""
-    path = data_dir() / SETTINGS_FILE
-    if not path.exists():
-        return False
-    import json
-
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(raw, dict) and raw.get("privacy_mode") is True
-
-
 class AppController(QObject):
     """Wires the window, the poller and the settings together and decides when to exit.
 
@@ -135,7 +121,7 @@ class AppController(QObject):
         self,
         app: QApplication,
         *,
-        factory: SourceFactory,
+        factory: FetcherFactory,
         demo: bool = False,
         exit_after_refresh: bool = False,
         minimized: bool = False,
@@ -293,9 +279,9 @@ class AppController(QObject):
         QTimer.singleShot(0, self.app.quit)
 
     def _print_summary(self, updates: list[SourceUpdate | None]) -> None:
-        from balance_desk.commands import render_snapshot
         from balance_desk.model import BankResult, RevolutXResult, Snapshot
-        from balance_desk.service import now_utc
+        from balance_desk.present.snapshot_text import render_snapshot
+        from balance_desk.sources.base import now_utc
 
         if self.window.privacy:
             print("Balances refreshed (figures hidden: privacy mode is on).")
@@ -352,7 +338,7 @@ def _quiet_platform_noise() -> None:
 
 
 def _after_first_paint(app: QApplication, *, verbose: bool) -> None:
-    from balance_desk.cli import start_logging
+    from balance_desk.logs import start_logging
 
     start_logging(verbose=verbose)
     _quit_on_signals(app)

@@ -16,18 +16,18 @@ from PySide6.QtCore import QObject, QSettings, QSignalBlocker
 from PySide6.QtWidgets import QApplication, QMessageBox, QVBoxLayout
 
 from balance_desk.config import Settings
-from balance_desk.gui.first_run import FirstRunPage, start_demo_process
-from balance_desk.gui.snapshots import SourceUpdate
-from balance_desk.gui.tray import BalanceTray, CloseToTray, toggle_window
-from balance_desk.gui.tray_logic import TrayModel
+from balance_desk.gui.first_run.page import FirstRunPage, start_demo_process
+from balance_desk.gui.tray.balance_tray import BalanceTray, CloseToTray, toggle_window
 from balance_desk.model import BankResult, RevolutXResult
-from balance_desk.service import SourceName
+from balance_desk.present.tray_text import TrayModel
+from balance_desk.present.updates import SourceUpdate
+from balance_desk.sources.base import SourceName
 
 if TYPE_CHECKING:
     # Imported when first used: the keyring and the dialog's crypto would slow the first paint.
     from balance_desk.credentials import CredentialStore
-    from balance_desk.gui.key_setup import KeySetupDialog
-    from balance_desk.gui.main_window import MainWindow
+    from balance_desk.gui.keys.dialog import KeySetupDialog
+    from balance_desk.gui.window.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -202,7 +202,7 @@ class Desktop(QObject):
             ):
                 initial = "bank"
         from balance_desk.credentials import CredentialStore
-        from balance_desk.gui.key_setup import KeySetupDialog
+        from balance_desk.gui.keys.dialog import KeySetupDialog
 
         store = self._store_factory() if self._store_factory else CredentialStore()
         dialog = KeySetupDialog(store, self.window, initial=initial)

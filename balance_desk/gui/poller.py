@@ -1,16 +1,13 @@
 """Keeps every source current: a QObject worker on a QThread schedules fetches, per source.
 
-Why each fetch runs on its own short-lived daemon thread rather than on the poller thread: a
-blocking httpx request cannot be interrupted, and a slow server (or one that never answers
-until the timeout) would otherwise hold the poller thread, delay the other source's timer and
-keep `QThread.wait()` from returning on quit. With the I/O elsewhere the poller thread only
-ever runs short bookkeeping, so it stops and joins within milliseconds; a fetch still in flight
-at quit is abandoned, its result is dropped by the closed mailbox, and the fetch thread closes
-its own source when the request ends. Rows are formatted on the fetch thread too, so the GUI
-thread receives ready immutable objects and does no I/O and no parsing.
-
-In the app the sources are `HostedSource`s (hosted.py): the fetch thread only waits for the fetch
-process, which does the requests, the parsing and the formatting, and unpickles its answer.
+The worker reaches every source the same way, through a `Fetcher` (in the app the fetch process's
+`FetchHost`, which does the requests, the parsing and the formatting; in tests a `SourceRunner`),
+and runs each blocking call as a job of `tasks.Tasks`, the app's one way to work off the GUI
+thread. A blocking request cannot be interrupted, and a slow server would otherwise hold the
+poller thread, delay the other source's timer and keep `QThread.wait()` from returning on quit.
+With the waiting elsewhere the poller thread only ever runs short bookkeeping, so it stops and
+joins within milliseconds; a fetch still in flight at quit is abandoned and its answer dropped.
+The GUI thread receives ready immutable objects and does no I/O and no parsing.
 """
 
 from __future__ import annotations
@@ -18,25 +15,16 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
 
-from balance_desk.gui.fetching import (
-    FetchOutcome,
-    TableBuilder,
-    build_table,
-    failed_result,
-    kept_table,
-    run_fetch,
-    startup_error,
-)
-from balance_desk.gui.formatting import NumberFormat
-from balance_desk.gui.hosted import HostedSource
-from balance_desk.gui.snapshots import SourceUpdate, TableData
-from balance_desk.service import Source, SourceName, now_utc
+from balance_desk.fetcher.outcome import Fetcher, FetchOutcome, failed_result, startup_error
+from balance_desk.gui.tasks import JobFailed, Tasks
+from balance_desk.present.updates import SourceUpdate
+from balance_desk.sources.base import SourceName, now_utc
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +34,8 @@ BACKOFF_CAP_S = 3600.0
 CRYPTO_MIN_INTERVAL_S = 5.0
 _START = "__start__"
 
-Cleanup = Callable[[], None]
-SourceFactory = Callable[[], "tuple[list[Source], Cleanup | None]"]
+# Makes the fetcher (cheaply: `Fetcher.start()`, run off the GUI thread, does the slow part).
+FetcherFactory = Callable[[], Fetcher]
 
 
 def next_delay(
@@ -74,150 +62,47 @@ def next_delay(
     return max(delay, 0.0)
 
 
-class _Mailbox:
-    """Hands results from fetch threads to the worker; once closed, nothing more gets through.
-
-    It also tracks which fetches are running, so that on quit the poller knows which sources
-    are idle (closed at once) and which are mid-request (closed by their own fetch thread)."""
-
-    def __init__(self, deliver: Callable[[str, object], None]) -> None:
-        self._deliver = deliver
-        self._lock = threading.Lock()
-        self._closed = False
-        self._running: set[str] = set()
-        self.sources: list[Source] = []
-        self.cleanup: Cleanup | None = None
-        self.retirement: _Retirement | None = None
-
-    def begin(self, name: str) -> bool:
-        with self._lock:
-            if self._closed:
-                return False
-            self._running.add(name)
-            return True
-
-    def finish(self, name: str, payload: object) -> bool:
-        with self._lock:
-            self._running.discard(name)
-            if self._closed:
-                return False
-            self._deliver(name, payload)
-            return True
-
-    def started(self, sources: list[Source], cleanup: Cleanup | None) -> bool:
-        with self._lock:
-            if self._closed:
-                return False
-            self.sources = sources
-            self.cleanup = cleanup
-            self._deliver(_START, sources)
-            return True
-
-    def close(self) -> set[str]:
-        """Returns the names of the sources whose fetch is still running."""
-        with self._lock:
-            if not self._closed:
-                self._closed = True
-                self.retirement = _Retirement(len(self.sources), self.cleanup)
-            return set(self._running)
-
-    def retire_late(self, source: Source) -> None:
-        """A fetch thread finished after quit: close its source (it was not closed at quit)."""
-        assert self.retirement is not None  # set under the lock before finish() returned False
-        self.retirement.retire(source)
-
-
-class _Retirement:
-    """Closes sources as they become idle, then runs the cleanup (stopping the demo servers)."""
-
-    def __init__(self, count: int, cleanup: Cleanup | None) -> None:
-        self._lock = threading.Lock()
-        self._left = count
-        self._cleanup = cleanup
-        if count == 0:
-            self._run_cleanup()
-
-    def retire(self, source: Source) -> None:
-        try:
-            source.close()
-        except Exception:
-            log.exception("Closing the %s source failed", source.name)
-        with self._lock:
-            self._left -= 1
-            last = self._left == 0
-        if last:
-            self._run_cleanup()
-
-    def _run_cleanup(self) -> None:
-        if self._cleanup is not None:
-            try:
-                self._cleanup()
-            except Exception:
-                log.exception("Cleaning up after the sources failed")
-
-
-@dataclass(frozen=True, slots=True)
-class _FetchJob:
-    mailbox: _Mailbox
-    source: Source
-    user_present: bool
-    previous: TableData | None
-    number: NumberFormat
-    builder: TableBuilder
-
-
-def _fetch_job(job: _FetchJob) -> None:
-    source = job.source
-    if isinstance(source, HostedSource):  # fetched and formatted in the fetch process
-        outcome = source.fetch_outcome(job.user_present)
-    else:
-        outcome = run_fetch(source, job.user_present, job.number, job.previous, job.builder)
-    if not job.mailbox.finish(source.name, outcome):
-        job.mailbox.retire_late(source)
-
-
 @dataclass
 class _Slot:
     name: SourceName
     interval_s: float
     update: SourceUpdate
-    source: Source | None = None
+    ready: bool = False  # the fetcher serves this source
     timer: QTimer | None = None
     in_flight: bool = False
     failures: int = 0
     retry_at: datetime | None = None
-    good_table: TableData | None = None
 
 
 class PollWorker(QObject):
     """Lives on the poller thread; all its state is touched only there."""
 
     updated = Signal(object)
-    _delivered = Signal(str, object)
 
     def __init__(
         self,
-        factory: SourceFactory,
+        factory: FetcherFactory,
         intervals: dict[SourceName, float],
         *,
         first_user_present: bool,
-        number: NumberFormat,
         rng: random.Random,
-        builder: TableBuilder = build_table,
     ) -> None:
         super().__init__()
         self._factory = factory
         self._first_user_present = first_user_present
-        self._number = number
         self._rng = rng
-        self._builder = builder
         self._stopped = False
+        self._fetcher: Fetcher | None = None
+        # Guards `_fetcher` and `_closing`: close() runs on the GUI thread.
+        self._fetcher_lock = threading.Lock()
+        self._closing = False
         self._slots = {
             name: _Slot(name, intervals[name], SourceUpdate(source=name, state="loading"))
             for name in SOURCE_NAMES
         }
-        self.mailbox = _Mailbox(self._delivered.emit)
-        self._delivered.connect(self._on_delivered)
+        # A child: it moves to the poller thread with the worker, and answers there.
+        self.tasks = Tasks(self)
+        self.tasks.done.connect(self._on_done)
 
     # --- slots, run on the poller thread ------------------------------------------------------
 
@@ -229,7 +114,16 @@ class PollWorker(QObject):
             timer.timeout.connect(lambda name=slot.name: self._on_timer(name))
             slot.timer = timer
             self.updated.emit(slot.update)
-        threading.Thread(target=self._start_sources, name="balance-desk-start", daemon=True).start()
+        factory = self._factory
+
+        def start_fetcher() -> tuple[Fetcher, tuple[SourceName, ...]]:
+            # Building the sources imports httpx and may start the fetch process.
+            fetcher = factory()
+            return fetcher, fetcher.start()
+
+        self.tasks.submit(
+            _START, start_fetcher, dropped=_close_started, name="balance-desk-start"
+        )
 
     @Slot(bool)
     def refresh(self, user_present: bool) -> None:
@@ -237,7 +131,7 @@ class PollWorker(QObject):
             return
         now = now_utc()
         for slot in self._slots.values():
-            if slot.source is None or slot.in_flight:
+            if not slot.ready or slot.in_flight:
                 continue  # coalesced with the fetch already running (or the first one, pending)
             if slot.retry_at is not None and now < slot.retry_at:
                 continue  # the server asked us to wait; the status bar says until when
@@ -256,34 +150,37 @@ class PollWorker(QObject):
             self.moveToThread(app.thread())
         QThread.currentThread().quit()
 
+    def close(self) -> None:
+        """Quit: drop every answer still to come and stop the fetcher (never blocks). Any
+        thread: the worker's state is not touched."""
+        with self._fetcher_lock:
+            self._closing = True
+            fetcher = self._fetcher
+        self.tasks.close()
+        if fetcher is not None:
+            fetcher.close()
+
     # --- internals ---------------------------------------------------------------------------
 
-    def _start_sources(self) -> None:
-        """On a daemon thread: building sources imports httpx and may start the demo servers."""
-        try:
-            sources, cleanup = self._factory()
-        except Exception as exc:
-            log.exception("Could not set up the sources")
-            self.mailbox.finish(_START, exc)
-            return
-        if not self.mailbox.started(sources, cleanup):
-            retirement = _Retirement(len(sources), cleanup)
-            for source in sources:
-                retirement.retire(source)
-
-    def _on_delivered(self, name: str, payload: object) -> None:
+    def _on_done(self, key: object, result: object) -> None:
         if self._stopped:
             return
-        if name == _START:
-            self._on_started(payload)
+        if key == _START:
+            self._on_started(result)
             return
-        slot = self._slots[name]  # type: ignore[index]
-        assert isinstance(payload, FetchOutcome)
-        self._on_fetched(slot, payload)
+        slot = self._slots[key]  # type: ignore[index]
+        if isinstance(result, JobFailed):  # Fetcher.fetch never raises; this is a last resort
+            from balance_desk.model import ErrorInfo
 
-    def _on_started(self, payload: object) -> None:
-        if isinstance(payload, BaseException):
-            info = startup_error(payload)
+            message = f"Balance Desk hit an unexpected problem ({type(result.exc).__name__})."
+            info = ErrorInfo(kind="protocol", message=message)
+            result = FetchOutcome(failed_result(slot.name, info), slot.update.table)
+        assert isinstance(result, FetchOutcome)
+        self._on_fetched(slot, result)
+
+    def _on_started(self, result: object) -> None:
+        if isinstance(result, JobFailed):
+            info = startup_error(result.exc)
             for slot in self._slots.values():
                 slot.update = replace(
                     slot.update,
@@ -294,48 +191,46 @@ class PollWorker(QObject):
                 )
                 self.updated.emit(slot.update)
             return
-        assert isinstance(payload, list)
-        for source in payload:
-            slot = self._slots[source.name]
-            slot.source = source
+        assert isinstance(result, tuple)
+        fetcher, names = result
+        with self._fetcher_lock:
+            closing = self._closing
+            if not closing:
+                self._fetcher = fetcher
+        if closing:
+            fetcher.close()
+            return
+        for name in names:
+            slot = self._slots[name]
+            slot.ready = True
             self._begin_fetch(slot, self._first_user_present)
 
     def _on_timer(self, name: SourceName) -> None:
         slot = self._slots[name]
-        if not self._stopped and slot.source is not None and not slot.in_flight:
+        if not self._stopped and slot.ready and not slot.in_flight:
             self._begin_fetch(slot, user_present=False)
 
     def _begin_fetch(self, slot: _Slot, user_present: bool) -> None:
-        source = slot.source
-        assert source is not None
-        if not self.mailbox.begin(slot.name):
+        fetcher = self._fetcher
+        assert fetcher is not None
+        name = slot.name
+
+        def fetch() -> FetchOutcome:
+            outcome: FetchOutcome = fetcher.fetch(name, user_present)
+            return outcome
+
+        if not self.tasks.submit(name, fetch, name=f"balance-desk-fetch-{name}"):
             return  # quitting
         if slot.timer is not None:
             slot.timer.stop()
         slot.in_flight = True
         slot.update = replace(slot.update, refreshing=True, next_refresh_at=None)
         self.updated.emit(slot.update)
-        threading.Thread(
-            target=_fetch_job,
-            args=(
-                _FetchJob(
-                    self.mailbox,
-                    source,
-                    user_present,
-                    slot.good_table,
-                    self._number,
-                    self._builder,
-                ),
-            ),
-            name=f"balance-desk-fetch-{slot.name}",
-            daemon=True,
-        ).start()
 
     def _on_fetched(self, slot: _Slot, outcome: FetchOutcome) -> None:
         slot.in_flight = False
         result = outcome.result
         now = now_utc()
-        table = slot.good_table = kept_table(slot.good_table, outcome)
         figures_at = slot.update.figures_at
         if result.status == "ok":
             slot.failures = 0
@@ -357,7 +252,7 @@ class PollWorker(QObject):
             state=result.status,
             refreshing=False,
             result=result,
-            table=table,
+            table=outcome.table,
             figures_at=figures_at,
             last_attempt_at=now,
             next_refresh_at=next_at,
@@ -367,18 +262,11 @@ class PollWorker(QObject):
         )
         self.updated.emit(slot.update)
 
-    def retire_idle_sources(self, running: Iterable[str]) -> None:
-        """After quit: close the sources that were idle; busy ones close when they finish."""
-        busy = set(running)
-        retirement = self.mailbox.retirement
-        assert retirement is not None
-        for source in self.mailbox.sources:
-            if source.name not in busy:
-                retirement.retire(source)
-            elif isinstance(source, HostedSource):
-                # Its fetch process stops now, which ends the waiting fetch thread at once; that
-                # thread then retires the source as usual.
-                source.close()
+
+def _close_started(result: object) -> None:
+    """The fetcher came up after quit: stop it again."""
+    if isinstance(result, tuple):
+        result[0].close()
 
 
 class Poller(QObject):
@@ -391,12 +279,11 @@ class Poller(QObject):
 
     def __init__(
         self,
-        factory: SourceFactory,
+        factory: FetcherFactory,
         *,
         crypto_interval_s: float = 30,
         bank_interval_s: float = 6 * 3600,
         first_user_present: bool = True,
-        number: NumberFormat | None = None,
         rng: random.Random | None = None,
         parent: QObject | None = None,
     ) -> None:
@@ -410,7 +297,6 @@ class Poller(QObject):
                 "bank": float(bank_interval_s),
             },
             first_user_present=first_user_present,
-            number=number or NumberFormat.system(),
             rng=rng or random.Random(),  # noqa: S311 - jitter, not secrecy
         )
         self._worker.moveToThread(self._thread)
@@ -442,7 +328,9 @@ class Poller(QObject):
         if self._stopped:
             return True
         self._stopped = True
-        running = self._worker.mailbox.close()
+        # From here no answer reaches the worker, and the fetcher stops: in the app, the fetch
+        # process is told to leave at once, which also ends a fetch waiting on it.
+        self._worker.close()
         if not self._started:
             return True
         self._shutdown_requested.emit()
@@ -451,7 +339,6 @@ class Poller(QObject):
             log.error("The poller thread did not stop within %.1f s", timeout_s)
             self._thread.terminate()
             self._thread.wait()
-        self._worker.retire_idle_sources(running)
         return joined
 
     def _on_updated(self, update: SourceUpdate) -> None:

@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject, QSignalBlocker, Signal
 from PySide6.QtGui import QAction
 
 from balance_desk.config import Settings
-from balance_desk.sources.errors import ConfigError
+from balance_desk.errors import ConfigError
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from PySide6.QtCore import QObject, QSignalBlocker
 
 from balance_desk import autostart
 from balance_desk.config import Settings
+from balance_desk.errors import ConfigError
 from balance_desk.gui.setting_action import SettingAction
-from balance_desk.sources.errors import ConfigError
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from types import FrameType
 
 from balance_desk.simulator.base import LoopbackServer
-from balance_desk.simulator.revolut_x import RevolutXSimulator
+from balance_desk.simulator.revolut_x.server import RevolutXSimulator
 
 
 @dataclass

@@ -13,8 +13,8 @@ from balance_desk.credentials import (
     RevolutXCredentials,
 )
 from balance_desk.simulator.base import LoopbackServer
-from balance_desk.simulator.open_banking import BankSimulator
-from balance_desk.simulator.revolut_x import RevolutXSimulator
+from balance_desk.simulator.open_banking.server import BankSimulator
+from balance_desk.simulator.revolut_x.server import RevolutXSimulator
 
 
 @dataclass

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from balance_desk.sources.errors import ConfigError, NetworkError, ProtocolError
+from balance_desk.errors import ConfigError, NetworkError, ProtocolError
 
 # Connect fails fast (a dead host should not freeze a refresh); reads allow a slow server.
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=15.0, write=10.0, pool=5.0)

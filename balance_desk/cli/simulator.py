@@ -1,0 +1,26 @@
+"""`balance-desk simulator`: the loopback simulators in the foreground, with ready-made commands."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+
+from balance_desk.cli.args import UsageError
+
+
+def cmd_simulator(args: argparse.Namespace) -> int:
+    from balance_desk.simulator.console import RunningSimulator, run_foreground, start_revolut_x
+    from balance_desk.simulator.open_banking.console import start_bank
+
+    def revolut_x(workdir: Path) -> RunningSimulator:
+        return start_revolut_x(args.port, workdir)
+
+    # Each simulator is one starter; the bank listens on any free port.
+    starters: list[Callable[[Path], RunningSimulator]] = [revolut_x, start_bank]
+    try:
+        return run_foreground(starters)
+    except OSError as exc:
+        raise UsageError(
+            f"Cannot start the simulator on 127.0.0.1 port {args.port}: {exc.strerror or exc}"
+        ) from exc

@@ -1,0 +1,39 @@
+"""`balance-desk snapshot`: fetch every configured source once and print the result."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from balance_desk.config import Settings
+from balance_desk.credentials import CredentialStore
+from balance_desk.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from balance_desk.present.snapshot_text import render_snapshot
+from balance_desk.sources.factory import build_sources, fetch_snapshot
+
+
+def cmd_snapshot(args: argparse.Namespace) -> int:
+    settings = Settings.load()
+    store = CredentialStore()
+    sources = build_sources(store, settings, args.source)
+    try:
+        snapshot = fetch_snapshot(sources, user_present=not args.unattended)
+    finally:
+        for source in sources:
+            source.close()
+    if args.json:
+        print(json.dumps(snapshot.to_document(), indent=2))
+        if snapshot.revolut_x is not None and snapshot.revolut_x.clock_note:
+            print(f"balance-desk: note: {snapshot.revolut_x.clock_note}", file=sys.stderr)
+    else:
+        print(render_snapshot(snapshot))
+    statuses = [r.status for r in (snapshot.revolut_x, snapshot.bank) if r is not None]
+    if all(status == "not_configured" for status in statuses):
+        print(
+            "Nothing is configured: run `balance-desk keys set revolut-x` or "
+            "`balance-desk keys set bank` first (or try `balance-desk --demo`).",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    return EXIT_FAILED if "error" in statuses else EXIT_OK

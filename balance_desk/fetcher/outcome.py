@@ -1,0 +1,132 @@
+"""What one fetch yields: the result and the table to show, and the one interface (`Fetcher`)
+the poller fetches every source through.
+
+Qt-free, because it runs wherever the fetch runs: in the fetch process in the app (see
+`child.py`), on a worker thread in tests.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, TypeAlias
+
+from balance_desk.present.formatting import NumberFormat
+from balance_desk.present.updates import TableData
+from balance_desk.sources.base import Source, SourceName, now_utc
+
+if TYPE_CHECKING:
+    from balance_desk.model import BankResult, ErrorInfo, RevolutXResult
+
+log = logging.getLogger(__name__)
+
+SourceResult: TypeAlias = "RevolutXResult | BankResult"
+
+
+@dataclass(frozen=True, slots=True)
+class FetchOutcome:
+    """The latest result (successful or not) and the table to show after it: the new one on
+    success, else the last good one (see `runner.kept_table`)."""
+
+    result: SourceResult
+    table: TableData | None
+
+
+class Fetcher(Protocol):
+    """How the poller reaches every source, wherever it runs: in the fetch process
+    (`parent.FetchHost`) or in this one (`runner.SourceRunner`)."""
+
+    def start(self) -> tuple[SourceName, ...]:
+        """Build the sources (blocking: imports, keyring, a process); the names it serves.
+        Raises when they cannot be set up."""
+        ...
+
+    def fetch(self, name: SourceName, user_present: bool) -> FetchOutcome:
+        """Fetch one source and build its table (blocking); never raises."""
+        ...
+
+    def close(self) -> None:
+        """Stop; never blocks. A fetch still running ends on its own, its answer unused."""
+        ...
+
+
+TableBuilder = Callable[
+    ["RevolutXResult | BankResult", NumberFormat, "TableData | None"], "TableData | None"
+]
+
+
+def build_table(
+    result: SourceResult, number: NumberFormat, previous: TableData | None
+) -> TableData | None:
+    """Rows for a successful result; None when there is nothing new to show."""
+    from balance_desk.model import RevolutXResult
+
+    if result.status != "ok":
+        return None
+    if isinstance(result, RevolutXResult):
+        from balance_desk.present.crypto_table import build_crypto_table
+
+        return build_crypto_table(result, number)
+    from balance_desk.present.bank_table import build_bank_table
+
+    return build_bank_table(result, number, previous)
+
+
+def failed_result(name: SourceName, error: ErrorInfo) -> SourceResult:
+    from balance_desk.model import BankResult, RevolutXResult
+
+    if name == "revolut_x":
+        return RevolutXResult(status="error", error=error, fetched_at=now_utc())
+    return BankResult(status="error", error=error, fetched_at=now_utc())
+
+
+def run_fetch(
+    source: Source,
+    user_present: bool,
+    number: NumberFormat,
+    previous: TableData | None,
+    builder: TableBuilder = build_table,
+) -> FetchOutcome:
+    """Fetch and build rows (the new table, or None when the fetch failed); never raises, so
+    that a bug cannot end the polling."""
+    name = source.name
+    try:
+        result = source.fetch(user_present=user_present)
+        table = builder(result, number, previous)
+    except Exception as exc:
+        from balance_desk.model import ErrorInfo
+
+        log.exception("Fetching %s failed unexpectedly", name)
+        result = failed_result(
+            name,
+            ErrorInfo(
+                kind="protocol",
+                message=f"Balance Desk hit an unexpected problem ({type(exc).__name__}); "
+                "details are in the log file.",
+            ),
+        )
+        table = None
+    return FetchOutcome(result, table)
+
+
+class SetupError(Exception):
+    """The sources could not be set up, as already put into words (by the fetch process)."""
+
+    def __init__(self, info: ErrorInfo) -> None:
+        super().__init__(info.message)
+        self.info = info
+
+
+def startup_error(exc: BaseException) -> ErrorInfo:
+    from balance_desk.errors import SourceError
+    from balance_desk.model import ErrorInfo
+
+    if isinstance(exc, SetupError):
+        return exc.info
+    if isinstance(exc, SourceError):
+        return exc.to_info()
+    return ErrorInfo(
+        kind="config",
+        message=f"Balance Desk could not set up its sources ({type(exc).__name__}: {exc}).",
+    )

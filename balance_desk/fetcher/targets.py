@@ -1,0 +1,61 @@
+"""How the fetch process builds its sources: the user's, the demo's, or ones handed to it.
+
+Qt-free: these run in the fetch process (see child.py), named by `HostedFactory` targets.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from balance_desk.config import Settings
+    from balance_desk.credentials import BankCredentials, RevolutXCredentials
+    from balance_desk.sources.base import Cleanup, Source
+
+# Names a demo simulator ("revolut_x" or "bank") that answers every request with a 500: for
+# seeing, and testing, how the app shows a failing source.
+DEMO_FAULT_ENV = "BALANCE_DESK_DEMO_FAIL"
+
+
+def demo_sources() -> tuple[list[Source], Cleanup | None]:
+    """The built-in simulators on loopback and throwaway credentials in memory."""
+    from balance_desk.simulator.demo import start_demo
+    from balance_desk.sources.factory import build_sources
+
+    env = start_demo()
+    try:
+        failing = os.environ.get(DEMO_FAULT_ENV, "")
+        if failing:
+            simulator = getattr(env, failing, None)
+            if simulator is not None:
+                simulator.fail(500, times=None)
+        return build_sources(env.store, env.settings), env.close
+    except BaseException:
+        env.close()
+        raise
+
+
+def user_sources() -> tuple[list[Source], Cleanup | None]:
+    """The user's keys from the OS keyring and their settings."""
+    from balance_desk.config import Settings
+    from balance_desk.credentials import CredentialStore
+    from balance_desk.sources.factory import build_sources
+
+    return build_sources(CredentialStore(), Settings.load()), None
+
+
+def given_sources(
+    revolut_x: RevolutXCredentials | None, bank: BankCredentials | None, settings: Settings
+) -> tuple[list[Source], Cleanup | None]:
+    """Sources for credentials handed over the fetch process's pipe, kept in memory only
+    (benchmarks and tests against their own simulators)."""
+    from balance_desk.credentials import CredentialStore, MemoryKeyring
+    from balance_desk.sources.factory import build_sources
+
+    store = CredentialStore(MemoryKeyring())
+    if revolut_x is not None:
+        store.set_revolut_x(revolut_x)
+    if bank is not None:
+        store.set_bank(bank)
+    return build_sources(store, settings), None

@@ -1,0 +1,256 @@
+"""One tab's table: a filter box, a message strip, the sortable view and the totals under it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from balance_desk.gui.tables.model import BreakdownModel, BreakdownProxy
+from balance_desk.gui.window.notice import NoticeBar
+from balance_desk.money import PRIVACY_MASK
+from balance_desk.present.rows import Column, TableRow
+from balance_desk.present.updates import TableData, TotalLine
+
+# Beyond this many currencies the crypto footer points at the table instead of listing them.
+MAX_FOOTER_CURRENCIES = 12
+
+
+class BreakdownView(QTableView):
+    """The table view with copying: Ctrl+C copies the selection as tab-separated text."""
+
+    def __init__(self, proxy: BreakdownProxy, model: BreakdownModel, parent: QWidget) -> None:
+        super().__init__(parent)
+        self._proxy = proxy
+        self._model = model
+        self.setModel(proxy)
+        self.setSortingEnabled(True)
+        self.setAlternatingRowColors(True)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setWordWrap(False)
+        self.setTabKeyNavigation(False)  # Tab leaves the table, arrows move inside it
+        self.verticalHeader().hide()
+        # Fixed, font-derived row heights: no per-row measuring, and right at any scaling.
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.verticalHeader().setDefaultSectionSize(int(self.fontMetrics().height() * 1.6))
+        header = self.horizontalHeader()
+        header.setSectionsMovable(True)
+        # Empty space stays to the right rather than stretching one numeric column across it.
+        header.setStretchLastSection(False)
+        header.setHighlightSections(False)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._context_menu)
+        copy = QAction("Copy", self)
+        copy.setShortcut(QKeySequence.StandardKey.Copy)
+        copy.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        copy.triggered.connect(self.copy_selection)
+        self.addAction(copy)
+
+    def selection_tsv(self) -> str:
+        indexes = [self._proxy.mapToSource(i) for i in self.selectionModel().selectedIndexes()]
+        if not indexes:
+            return ""
+        header = self.horizontalHeader()
+        columns = sorted({i.column() for i in indexes}, key=header.visualIndex)
+        proxy_rows = sorted({i.row() for i in self.selectionModel().selectedIndexes()})
+        chosen = {(i.row(), i.column()) for i in indexes}
+        lines = []
+        for proxy_row in proxy_rows:
+            row = self._proxy.mapToSource(self._proxy.index(proxy_row, 0)).row()
+            lines.append(
+                "\t".join(
+                    self._model.copy_text(row, column) if (row, column) in chosen else ""
+                    for column in columns
+                )
+            )
+        return "\n".join(lines)
+
+    def copy_selection(self) -> None:
+        text = self.selection_tsv()
+        if text:
+            QGuiApplication.clipboard().setText(text)
+
+    def copy_value(self, index: QModelIndex) -> None:
+        source = self._proxy.mapToSource(index)
+        if source.isValid():
+            QGuiApplication.clipboard().setText(
+                self._model.copy_text(source.row(), source.column())
+            )
+
+    def _context_menu(self, position: QPoint) -> None:
+        index = self.indexAt(position)
+        menu = QMenu(self)
+        value = menu.addAction("Copy value")
+        value.setEnabled(index.isValid())
+        value.triggered.connect(lambda: self.copy_value(index))
+        selection = menu.addAction("Copy selection (tab-separated)")
+        selection.setEnabled(self.selectionModel().hasSelection())
+        selection.triggered.connect(self.copy_selection)
+        menu.exec(self.viewport().mapToGlobal(position))
+
+
+class BreakdownPane(QWidget):
+    current_row_changed = Signal(object)  # TableRow | None
+
+    def __init__(
+        self,
+        name: str,
+        title: str,
+        columns: Sequence[Column],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"{name}Pane")
+        self.model = BreakdownModel(columns)
+        self.model.setParent(self)
+        self.proxy = BreakdownProxy(self.model)
+        self._totals: tuple[TotalLine, ...] = ()
+        self._sized = False
+        self._stale_rows = 0
+
+        self.filter = QLineEdit(self)
+        self.filter.setObjectName(f"{name}Filter")
+        self.filter.setPlaceholderText(f"Filter {title}… (Ctrl+F)")
+        self.filter.setAccessibleName(f"Filter the {title} table")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.textChanged.connect(self._filter_changed)
+        self.count = QLabel(self)
+        self.count.setObjectName(f"{name}Count")
+        self.notice = NoticeBar(f"{name}Notice", f"{title} status message", self)
+        self.view = BreakdownView(self.proxy, self.model, self)
+        self.view.setObjectName(f"{name}Table")
+        self.view.setAccessibleName(f"{title} balances")
+        self.footer = QLabel(self)
+        self.footer.setObjectName(f"{name}Totals")
+        self.footer.setAccessibleName(f"{title} totals per currency")
+        self.footer.setWordWrap(True)
+        self.footer.setTextFormat(Qt.TextFormat.PlainText)
+        self.footer.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
+
+        top = QHBoxLayout()
+        top.addWidget(self.filter, 1)
+        top.addWidget(self.count)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.notice)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.footer)
+        self.setFocusProxy(self.view)
+        self.fit_columns(())  # headers readable before the first rows arrive
+
+        self.view.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.proxy.modelReset.connect(self._update_count)
+        self.proxy.rowsInserted.connect(self._update_count)
+        self.proxy.rowsRemoved.connect(self._update_count)
+        self.proxy.layoutChanged.connect(self._update_count)
+        self._update_count()
+
+    # --- data ----------------------------------------------------------------------------------
+
+    def show_table(self, table: TableData | None, *, stale: bool) -> None:
+        rows = table.rows if table is not None else ()
+        self.model.set_rows(rows)
+        self.model.set_stale(stale)
+        self._totals = table.totals if table is not None else ()
+        self._stale_rows = table.stale_rows if table is not None else 0
+        self._render_footer()
+        self._update_count()
+        if rows and not self._sized:
+            self._sized = True
+            self.fit_columns(rows)
+        self._current_changed(self.view.currentIndex())
+
+    def fit_columns(self, rows: Sequence[TableRow]) -> None:
+        """Size columns to their longest text, measured once from the ready strings (asking the
+        view to measure would call data() for every cell)."""
+        header = self.view.horizontalHeader()
+        metrics = self.view.fontMetrics()
+        header_metrics = header.fontMetrics()
+        padding = metrics.averageCharWidth() * 3
+        for column in range(self.model.columnCount()):
+            longest = max((row.texts[column] for row in rows), key=len, default="")
+            title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+            width = max(
+                metrics.horizontalAdvance(longest),
+                metrics.horizontalAdvance(PRIVACY_MASK),
+                # Room for the sort arrow next to the title.
+                header_metrics.horizontalAdvance(title) + metrics.averageCharWidth() * 3,
+            )
+            header.resizeSection(column, min(width + padding, metrics.averageCharWidth() * 60))
+
+    def set_privacy(self, on: bool) -> None:
+        self.model.set_privacy(on)
+        self._render_footer()
+
+    def current_row(self) -> TableRow | None:
+        source = self.proxy.mapToSource(self.view.currentIndex())
+        return self.model.row_at(source.row()) if source.isValid() else None
+
+    def focus_filter(self) -> None:
+        self.filter.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.filter.selectAll()
+
+    # --- internals -------------------------------------------------------------------------------
+
+    def _filter_changed(self, text: str) -> None:
+        self.proxy.set_filter_text(text)
+        self._update_count()
+
+    def _update_count(self) -> None:
+        shown, total = self.proxy.rowCount(), self.model.rowCount()
+        self.count.setText(f"{shown} of {total} rows" if shown != total else f"{total} rows")
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex | None = None) -> None:
+        self.current_row_changed.emit(self.current_row())
+
+    def _render_footer(self) -> None:
+        self.footer.setText(self.footer_text())
+        self.footer.setVisible(bool(self._totals))
+
+    def footer_text(self) -> str:
+        privacy = self.model.privacy
+        by_currency: dict[str, list[TotalLine]] = {}
+        for line in self._totals:
+            by_currency.setdefault(line.currency, []).append(line)
+        if not by_currency:
+            return ""
+        single = all(
+            len(lines) == 1 and lines[0].label == "Total" for lines in by_currency.values()
+        )
+        if single:
+            # One total per currency (crypto): a compact line, then a pointer for long lists.
+            shown = list(by_currency.items())[:MAX_FOOTER_CURRENCIES]
+            # No-break spaces keep a currency and its figure together when the line wraps.
+            text = "Totals:  " + "   ·   ".join(
+                f"{currency}\u00a0{PRIVACY_MASK if privacy else lines[0].text}"
+                for currency, lines in shown
+            )
+            if len(by_currency) > len(shown):
+                text += f"   … and {len(by_currency) - len(shown)} more currencies in the table"
+            return text
+        parts = []
+        for currency, lines in by_currency.items():
+            figures = "   ·   ".join(
+                f"{line.label}\u00a0{PRIVACY_MASK if privacy else line.text}" for line in lines
+            )
+            parts.append(f"{currency} totals:  {figures}")
+        if self._stale_rows:
+            parts.append(f"(includes {self._stale_rows} balances not refreshed this time)")
+        return "\n".join(parts)

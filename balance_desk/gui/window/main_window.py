@@ -1,0 +1,481 @@
+"""The main window: Crypto and Bank tabs, the toolbar, per-source status, privacy mode.
+
+It only shows what the poller sends (`apply_update`) and asks for things through signals, so
+the tray and the key set-up dialog can hook in without knowing its insides:
+`refresh_requested`, `set_up_keys_requested(source)` ("" = let the user choose),
+`privacy_changed(bool)`, `source_updated(SourceUpdate)` and `latest(source)`.
+
+With `light_start` the window is built in two steps, so that it paints at once: first the frame a
+user sees while nothing has arrived yet (toolbar with its shortcuts, the tabs, a plain "Loading…"
+line per source), then, once that has painted, `build_panes()` puts in the tables, filter boxes,
+totals, the detail pane, the banners and the status bar entries. Those touch many Qt classes
+whose Python enum types PySide6 builds on first use (the `Qt` namespace alone takes ~15 ms), and
+rich text. Anything that reaches for a pane builds them first, so no caller has to wait for it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
+
+from PySide6.QtCore import QByteArray, QSettings, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QToolBar, QVBoxLayout, QWidget
+
+from balance_desk.gui.window.glyphs import glyph
+
+if TYPE_CHECKING:
+    # Loaded by build_panes(), after the first paint: none of them is needed to show the frame.
+    from datetime import datetime
+
+    from PySide6.QtWidgets import QSplitter
+
+    from balance_desk.gui.tables.bank_detail import BankDetailPane
+    from balance_desk.gui.tables.pane import BreakdownPane
+    from balance_desk.gui.window.notice import NoticeBar
+    from balance_desk.gui.window.status import SourceStatusLabel
+    from balance_desk.present.formatting import NumberFormat
+    from balance_desk.present.rows import TableRow
+    from balance_desk.present.updates import SourceUpdate, TableData
+    from balance_desk.sources.base import SourceName
+
+APP_TITLE = "Balance Desk"
+# How often ages ("3 min ago") and countdowns are re-rendered.
+TICK_MS = 5_000
+KEYS_HELP = (
+    "To show your own balances, store your keys in the system keyring from a terminal:\n\n"
+    "  balance-desk keys set revolut-x --api-key-file KEYFILE --private-key private.pem\n"
+    "  balance-desk keys set bank --access-token-file TOKENFILE --cert transport.pem "
+    "--key transport.key\n\n"
+    "Then refresh (F5)."
+)
+SOURCES: tuple[SourceName, ...] = ("revolut_x", "bank")
+TAB_TITLES = {"revolut_x": ("Revolut X", "&Crypto"), "bank": ("Bank", "&Bank")}
+# QToolBar's toolButtonStyle property takes Qt::ToolButtonTextBesideIcon by number here: naming
+# it would build the whole `Qt` namespace of Python enums before the first paint.
+TOOL_BUTTON_TEXT_BESIDE_ICON = 2
+
+
+class MainWindow(QMainWindow):
+    refresh_requested = Signal()
+    set_up_keys_requested = Signal(str)
+    privacy_changed = Signal(bool)
+    source_updated = Signal(object)
+
+    def __init__(
+        self,
+        *,
+        demo: bool = False,
+        privacy: bool = False,
+        state: QSettings | None = None,
+        number: NumberFormat | None = None,
+        light_start: bool = False,
+    ) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle(f"{APP_TITLE} — Demo data" if demo else APP_TITLE)
+        self._state = state
+        self._demo = demo
+        self._number = number
+        self._latest: dict[SourceName, SourceUpdate] = {}
+        self._shown_tables: dict[SourceName, TableData | None] = {}
+        # Which tabs show the warning icon: setting a tab's icon, even to the same one, lays the
+        # whole window out again, so it is set only when it changes.
+        self._warned_tabs: set[SourceName] = set()
+        self._privacy = privacy
+        self._panes: _Panes | None = None
+
+        self._build_actions()
+        self._show_privacy_action(privacy)
+        self._build_frame()
+        self._tick = QTimer(self)
+        self._tick.setInterval(TICK_MS)
+        self._tick.timeout.connect(self._rerender)
+        self._tick.start()
+        self._restore_frame()
+        if not light_start:
+            self.build_panes()
+
+    # --- building ----------------------------------------------------------------------------
+
+    def _build_actions(self) -> None:
+        self.refresh_action = QAction(glyph("refresh"), "Refresh", self)
+        self.refresh_action.setShortcuts([QKeySequence("F5"), QKeySequence("Ctrl+R")])
+        self.refresh_action.setToolTip("Fetch all balances now (F5)")
+        self.refresh_action.triggered.connect(self.refresh_requested)
+        self.privacy_action = QAction(glyph("privacy-off"), "Privacy", self)
+        self.privacy_action.setCheckable(True)
+        self.privacy_action.setShortcuts([QKeySequence("Ctrl+Shift+H")])
+        self.privacy_action.setToolTip("Hide every amount (Ctrl+Shift+H)")
+        self.privacy_action.toggled.connect(self.set_privacy)
+        self.keys_action = QAction(glyph("keys"), "Keys…", self)
+        self.keys_action.setToolTip("Set up or change your API keys")
+        self.keys_action.triggered.connect(lambda: self.set_up_keys_requested.emit(""))
+        self.quit_action = QAction("Quit", self)
+        # setShortcuts with a list: setShortcut's overloads build the `Qt` enums (see above).
+        self.quit_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.Quit)])
+        self.quit_action.triggered.connect(self.close)
+        self.filter_action = QAction("Filter", self)
+        self.filter_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.Find)])
+        self.filter_action.triggered.connect(lambda: self.current_pane().focus_filter())
+        self.addActions([self.quit_action, self.filter_action])
+
+        toolbar = QToolBar("Main toolbar", self)
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setAccessibleName("Main toolbar")
+        toolbar.setMovable(False)
+        toolbar.setProperty("toolButtonStyle", TOOL_BUTTON_TEXT_BESIDE_ICON)
+        toolbar.addActions([self.refresh_action, self.privacy_action, self.keys_action])
+        self.addToolBar(toolbar)
+        self.toolbar = toolbar
+
+    def _build_frame(self) -> None:
+        """The tabs, each with a plain "Loading…" line until its pane is built, and the status
+        bar saying the same."""
+        central = QWidget(self)
+        self._central_layout = QVBoxLayout(central)
+        self.tabs = QTabWidget(central)
+        self.tabs.setObjectName("sourceTabs")
+        self.tabs.setAccessibleName("Sources")
+        self.tabs.setDocumentMode(True)
+        self._pages: list[tuple[QVBoxLayout, QLabel]] = []
+        for name in SOURCES:
+            title, tab = TAB_TITLES[name]
+            page = QWidget(self.tabs)
+            layout = QVBoxLayout(page)
+            layout.setContentsMargins(0, 0, 0, 0)
+            placeholder = QLabel(f"Loading balances from {title}…", page)
+            placeholder.setObjectName(f"{name}Loading")
+            layout.addWidget(placeholder)
+            layout.addStretch(1)
+            self._pages.append((layout, placeholder))
+            self.tabs.addTab(page, tab)
+        self._central_layout.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
+        self.statusBar().showMessage("Loading balances…")
+
+    def build_panes(self) -> None:
+        """The tables, their filters and totals, the detail pane, the banners and the status
+        bar entries, in place of the "Loading…" lines. Runs once."""
+        if self._panes is not None:
+            return
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QSplitter
+
+        from balance_desk.gui.number_format import system_number_format
+        from balance_desk.gui.tables.bank_detail import BankDetailPane
+        from balance_desk.gui.tables.pane import BreakdownPane
+        from balance_desk.gui.window.notice import NoticeBar
+        from balance_desk.gui.window.status import SETUP_LINK
+        from balance_desk.present.bank_table import BANK_COLUMNS
+        from balance_desk.present.crypto_table import CRYPTO_COLUMNS
+        from balance_desk.present.updates import SourceUpdate
+
+        number = self._number or system_number_format()
+        central = self.tabs.parentWidget()
+        app_notice = NoticeBar("appNotice", "Application message", central)
+        demo_banner = NoticeBar("demoBanner", "Demo data", central)
+        if self._demo:
+            demo_banner.show_message(
+                "demo",
+                "<b>Demo data</b> — these balances come from Balance Desk's built-in simulator, "
+                f"not from your accounts. <a href='{SETUP_LINK}'>Set up your own keys…</a>",
+            )
+        demo_banner.link_activated.connect(self._link)
+        app_notice.link_activated.connect(self._link)
+        self._central_layout.insertWidget(0, app_notice)
+        self._central_layout.insertWidget(1, demo_banner)
+        crypto_pane = BreakdownPane("crypto", "Crypto", CRYPTO_COLUMNS, self.tabs)
+        bank_pane = BreakdownPane("bank", "Bank", BANK_COLUMNS, self.tabs)
+        detail = BankDetailPane(number, self.tabs)
+        splitter = QSplitter(Qt.Orientation.Vertical, self.tabs)
+        splitter.setObjectName("bankSplitter")
+        splitter.setChildrenCollapsible(False)
+        splitter.addWidget(bank_pane)
+        splitter.addWidget(detail)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 1)
+        for (layout, placeholder), widget in zip(self._pages, (crypto_pane, splitter),
+                                                 strict=True):
+            layout.takeAt(layout.count() - 1)  # the stretch under the placeholder
+            layout.replaceWidget(placeholder, widget)
+            placeholder.deleteLater()
+        self._panes = _Panes(crypto_pane, bank_pane, detail, splitter,
+                             self._build_status_labels(), app_notice, demo_banner)
+        bank_pane.current_row_changed.connect(self._bank_row_changed)
+        for name, pane in (("revolut_x", crypto_pane), ("bank", bank_pane)):
+            pane.notice.link_activated.connect(self._link)
+            pane.notice.action_button.clicked.connect(
+                lambda _=False, n=name: self._notice_action(n)
+            )
+        for name in SOURCES:
+            update = self._latest.get(name) or SourceUpdate(source=name, state="loading")
+            self._shown_tables.pop(name, None)
+            self.apply_update(update)
+        self.set_privacy(self._privacy, announce=False)
+        self._restore_panes()
+
+    def _build_status_labels(self) -> dict[SourceName, SourceStatusLabel]:
+        from balance_desk.gui.window.status import SourceStatusLabel
+
+        bar = self.statusBar()
+        bar.clearMessage()
+        labels: dict[SourceName, SourceStatusLabel] = {}
+        for name in SOURCES:
+            label = SourceStatusLabel(name, bar)
+            label.set_up_keys_requested.connect(self.set_up_keys_requested)
+            bar.addWidget(label, 1)
+            labels[name] = label
+        return labels
+
+    # The parts build_panes() makes; reaching for one builds them.
+
+    def _built(self) -> _Panes:
+        self.build_panes()
+        assert self._panes is not None
+        return self._panes
+
+    @property
+    def crypto_pane(self) -> BreakdownPane:
+        return self._built().crypto_pane
+
+    @property
+    def bank_pane(self) -> BreakdownPane:
+        return self._built().bank_pane
+
+    @property
+    def detail(self) -> BankDetailPane:
+        return self._built().detail
+
+    @property
+    def splitter(self) -> QSplitter:
+        return self._built().splitter
+
+    @property
+    def status_labels(self) -> dict[SourceName, SourceStatusLabel]:
+        return self._built().status_labels
+
+    @property
+    def app_notice(self) -> NoticeBar:
+        return self._built().app_notice
+
+    @property
+    def demo_banner(self) -> NoticeBar:
+        return self._built().demo_banner
+
+    # --- what the poller sends ----------------------------------------------------------------
+
+    def apply_update(self, update: SourceUpdate) -> None:
+        name = update.source
+        self._latest[name] = update
+        pane = self.pane(name)
+        if name not in self._shown_tables or not _same_table(self._shown_tables[name],
+                                                             update.table):
+            self._shown_tables[name] = update.table
+            pane.show_table(update.table, stale=update.stale)
+        else:
+            pane.model.set_stale(update.stale)
+        from balance_desk.sources.base import now_utc
+
+        self._render_source(name, now_utc())
+        self.source_updated.emit(update)
+
+    def latest(self, name: SourceName) -> SourceUpdate | None:
+        return self._latest.get(name)
+
+    def pane(self, name: SourceName) -> BreakdownPane:
+        return self.crypto_pane if name == "revolut_x" else self.bank_pane
+
+    def current_pane(self) -> BreakdownPane:
+        return self.bank_pane if self.tabs.currentIndex() == 1 else self.crypto_pane
+
+    def _render_source(self, name: SourceName, now: datetime) -> None:
+        from PySide6.QtGui import QIcon
+
+        from balance_desk.gui.window.status import tab_notice
+
+        update = self._latest[name]
+        self.status_labels[name].show_update(update, now)
+        pane = self.pane(name)
+        notice = tab_notice(update, now)
+        if notice is None:
+            pane.notice.hide()
+        else:
+            pane.notice.show_message(notice.kind, notice.html, copy_text=notice.copy_text)
+            pane.notice.set_action(notice.action)
+        warned = update.state == "error"
+        if warned == (name in self._warned_tabs):
+            return
+        icon = QIcon()
+        if warned:
+            # Imported here: QStyle's Python enums take milliseconds to build at start-up.
+            from PySide6.QtWidgets import QStyle
+
+            icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+            self._warned_tabs.add(name)
+        else:
+            self._warned_tabs.discard(name)
+        self.tabs.setTabIcon(0 if name == "revolut_x" else 1, icon)
+
+    def _rerender(self) -> None:
+        if self._panes is None:
+            return  # nothing shown yet that could age
+        from balance_desk.sources.base import now_utc
+
+        now = now_utc()
+        for name in self._latest:
+            self._render_source(name, now)
+
+    # --- user actions -------------------------------------------------------------------------
+
+    @property
+    def privacy(self) -> bool:
+        return self._privacy
+
+    def set_privacy(self, on: bool, *, announce: bool = True) -> None:
+        changed = on != self._privacy
+        self._privacy = on
+        self._show_privacy_action(on)
+        if self._panes is not None:  # else they take it on when they are built
+            self.crypto_pane.set_privacy(on)
+            self.bank_pane.set_privacy(on)
+            self.detail.set_privacy(on)
+        if changed and announce:
+            self.privacy_changed.emit(on)
+
+    def _show_privacy_action(self, on: bool) -> None:
+        if self.privacy_action.isChecked() != on:
+            self.privacy_action.setChecked(on)  # re-enters set_privacy, with nothing to change
+        self.privacy_action.setIcon(glyph("privacy-on" if on else "privacy-off"))
+        self.privacy_action.setToolTip(
+            "Show amounts again (Ctrl+Shift+H)" if on else "Hide every amount (Ctrl+Shift+H)"
+        )
+
+    def _bank_row_changed(self, row: TableRow | None) -> None:
+        from balance_desk.present.bank_table import BankRowInfo
+
+        info = row.payload if row is not None else None
+        self.detail.show_row(info if isinstance(info, BankRowInfo) else None)
+
+    def _link(self, link: str) -> None:
+        from balance_desk.gui.window.status import SETUP_LINK
+
+        if link.startswith(SETUP_LINK):
+            self.set_up_keys_requested.emit(link.removeprefix(SETUP_LINK))
+
+    def _notice_action(self, name: SourceName) -> None:
+        update = self._latest.get(name)
+        if update is not None and update.state == "not_configured":
+            self.set_up_keys_requested.emit(name)
+        else:
+            self.refresh_requested.emit()
+
+    def show_keys_help(self, source: str = "") -> None:
+        """Until the key set-up dialog is wired in: how to store keys from a terminal."""
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QMessageBox
+
+        box = QMessageBox(QMessageBox.Icon.Information, "Set up keys", KEYS_HELP, parent=self)
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def show_app_problem(self, text: str) -> None:
+        from html import escape
+
+        self.app_notice.show_message("warning", escape(text), copy_text=text)
+
+    # --- remembered between runs ----------------------------------------------------------------
+
+    def restore_state(self) -> None:
+        self._restore_frame()
+        if self._panes is not None:
+            self._restore_panes()
+
+    def _restore_frame(self) -> None:
+        """Geometry and tab, before the window first shows."""
+        state = self._state
+        geometry = state.value("window/geometry") if state is not None else None
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(self.fontMetrics().averageCharWidth() * 150,
+                        self.fontMetrics().height() * 40)
+        if state is not None:
+            tab = str(state.value("window/tab", 0))
+            self.tabs.setCurrentIndex(int(tab) if tab.isdigit() else 0)
+
+    def _restore_panes(self) -> None:
+        """Splitter, sort orders and column widths, once the panes exist."""
+        from PySide6.QtCore import Qt
+
+        self._default_sort()
+        state = self._state
+        if state is None:
+            return
+        splitter = state.value("bank/splitter")
+        if isinstance(splitter, QByteArray):
+            self.splitter.restoreState(splitter)
+        for key, pane in (("crypto", self.crypto_pane), ("bank", self.bank_pane)):
+            column = state.value(f"{key}/sort_column")
+            order = state.value(f"{key}/sort_order")
+            if str(column).lstrip("-").isdigit() and str(order).isdigit():
+                count = pane.model.columnCount()
+                col = int(str(column))
+                if 0 <= col < count:
+                    pane.view.sortByColumn(col, Qt.SortOrder(int(str(order))))
+            widths = state.value(f"{key}/widths")
+            if isinstance(widths, list) and len(widths) == pane.model.columnCount():
+                pane.fit_columns(())  # a floor; the saved widths follow
+                for i, width in enumerate(widths):
+                    if str(width).isdigit() and int(str(width)) > 0:
+                        pane.view.horizontalHeader().resizeSection(i, int(str(width)))
+                pane._sized = True
+
+    def _default_sort(self) -> None:
+        from PySide6.QtCore import Qt
+
+        self.crypto_pane.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.bank_pane.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+
+    def save_state(self) -> None:
+        state = self._state
+        if state is None:
+            return
+        state.setValue("window/geometry", self.saveGeometry())
+        state.setValue("window/tab", self.tabs.currentIndex())
+        if self._panes is None:  # closed before they were built: they have nothing to keep
+            state.sync()
+            return
+        state.setValue("bank/splitter", self.splitter.saveState())
+        for key, pane in (("crypto", self.crypto_pane), ("bank", self.bank_pane)):
+            state.setValue(f"{key}/sort_column", pane.model.sort_column)
+            state.setValue(f"{key}/sort_order", pane.model.sort_order.value)
+            if pane._sized:
+                header = pane.view.horizontalHeader()
+                state.setValue(
+                    f"{key}/widths",
+                    [header.sectionSize(i) for i in range(pane.model.columnCount())],
+                )
+        state.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_state()
+        super().closeEvent(event)
+
+
+def _same_table(shown: TableData | None, new: TableData | None) -> bool:
+    """The same table, even after it crossed the fetch process's pipe again (a failed refresh
+    brings back the last good table; showing it anew would lose the selection and scroll)."""
+    if shown is None or new is None:
+        return shown is new
+    return shown.serial == new.serial
+
+
+class _Panes(NamedTuple):
+    crypto_pane: BreakdownPane
+    bank_pane: BreakdownPane
+    detail: BankDetailPane
+    splitter: QSplitter
+    status_labels: dict[SourceName, SourceStatusLabel]
+    app_notice: NoticeBar
+    demo_banner: NoticeBar

@@ -1,0 +1,175 @@
+"""The Bank tab's columns and how an Open Banking result becomes rows (on a worker thread).
+
+One row per reported balance: an account often reports several types at once (available and
+booked), and they are never merged. An account the bank did not refresh this time keeps its
+previous rows, marked stale, rather than silently disappearing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from balance_desk.money import exact_add
+from balance_desk.present.formatting import MISSING, NumberFormat, local_time
+from balance_desk.present.rows import CellValue, Column, TableRow, make_row
+from balance_desk.present.updates import TableData, TotalLine
+
+if TYPE_CHECKING:
+    # Types only: pydantic is not imported before the window has painted.
+    from balance_desk.model import AccountResult, BankAccount, BankBalance, BankResult
+
+BANK_COLUMNS = (
+    Column("Account", "text"),
+    Column("Subtype", "text"),
+    Column("Balance type", "text", "As the bank reports it; select a row for what it means"),
+    Column("Credit/Debit", "text", "Debit means money owed: the amount is shown negative"),
+    Column("Amount", "amount", "Signed: negative for a Debit balance"),
+    Column("Currency", "text"),
+    Column("Included credit", "amount", "Credit lines already counted inside the amount"),
+    Column("Unused credit", "amount", "Credit you could still use on top of the amount"),
+    Column("Without included credit", "amount", "The amount minus the credit included in it"),
+    Column("With unused credit", "amount", "The amount plus the unused credit"),
+    Column("As of", "time", "When the bank computed this balance (your local time)"),
+)
+AMOUNT_COLUMN = 4
+
+
+@dataclass(frozen=True, slots=True)
+class BankRowInfo:
+    """What the detail pane needs about the selected row."""
+
+    account: BankAccount
+    balance: BankBalance | None
+    # Why there are no current figures for this account; None when it was refreshed.
+    problem: str | None = None
+
+
+def account_problem(account: AccountResult) -> str:
+    if account.status == "quota":
+        text = "Not refreshed: the bank allows only 4 unattended requests a day per account"
+        if account.next_allowed_at is not None:
+            text += f"; next allowed {local_time(account.next_allowed_at)}"
+        return text + ". Refresh (F5) while you are here to fetch it now."
+    if account.error is not None:
+        return f"Not refreshed: {account.error.message}"
+    return "Not refreshed."
+
+
+def _balance_row(
+    number: NumberFormat,
+    account: BankAccount,
+    balance: BankBalance,
+    index: int,
+    stale_note: str | None,
+) -> TableRow:
+    included = balance.included_credit
+    unused = balance.unused_credit
+    has_included = any(line.included for line in balance.credit_lines)
+    has_unused = any(not line.included for line in balance.credit_lines)
+    values: tuple[CellValue, ...] = (
+        account.display_name,
+        account.account_subtype,
+        balance.type,
+        balance.credit_debit,
+        balance.signed_amount,
+        balance.currency,
+        included,
+        unused,
+        balance.amount_without_included_credit,
+        balance.amount_with_unused_credit,
+        balance.date_time,
+    )
+    texts = (
+        account.display_name,
+        account.account_subtype or MISSING,
+        balance.type,
+        balance.credit_debit,
+        number.amount(balance.signed_amount),
+        balance.currency,
+        number.amount(included) if has_included else MISSING,
+        number.amount(unused) if has_unused else MISSING,
+        number.amount(balance.amount_without_included_credit),
+        number.amount(balance.amount_with_unused_credit),
+        local_time(balance.date_time),
+    )
+    return make_row(
+        BANK_COLUMNS,
+        f"{account.account_id}\x1f{balance.type}\x1f{index}",
+        values,
+        texts,
+        stale_note=stale_note,
+        payload=BankRowInfo(account, balance, stale_note),
+    )
+
+
+def _problem_row(account: BankAccount, problem: str) -> TableRow:
+    values: tuple[CellValue, ...] = (
+        account.display_name,
+        account.account_subtype,
+        problem,
+        None, None, account.currency, None, None, None, None, None,
+    )
+    texts = (
+        account.display_name,
+        account.account_subtype or MISSING,
+        problem,
+        "", "", account.currency, "", "", "", "", "",
+    )
+    return make_row(
+        BANK_COLUMNS,
+        f"{account.account_id}\x1f",
+        values,
+        texts,
+        stale_note=problem,
+        payload=BankRowInfo(account, None, problem),
+    )
+
+
+def build_bank_table(
+    result: BankResult, number: NumberFormat, previous: TableData | None = None
+) -> TableData:
+    earlier: dict[str, list[TableRow]] = {}
+    if previous is not None:
+        for row in previous.rows:
+            info = row.payload
+            if isinstance(info, BankRowInfo) and info.balance is not None:
+                earlier.setdefault(info.account.account_id, []).append(row)
+    rows: list[TableRow] = []
+    stale_rows = 0
+    for account in result.accounts:
+        if account.status == "ok":
+            rows.extend(
+                _balance_row(number, account.account, balance, i, None)
+                for i, balance in enumerate(account.balances)
+            )
+            continue
+        problem = account_problem(account)
+        carried = earlier.get(account.account.account_id)
+        if carried:
+            for i, row in enumerate(carried):
+                info = row.payload
+                assert isinstance(info, BankRowInfo) and info.balance is not None
+                rows.append(_balance_row(number, account.account, info.balance, i, problem))
+            stale_rows += len(carried)
+        else:
+            rows.append(_problem_row(account.account, problem))
+    return TableData(rows=tuple(rows), totals=bank_totals(rows, number), stale_rows=stale_rows)
+
+
+def bank_totals(rows: list[TableRow], number: NumberFormat) -> tuple[TotalLine, ...]:
+    """Per currency and per balance type: adding an account's available and booked balances
+    together would count the same money twice."""
+    sums: dict[tuple[str, str], Decimal] = {}
+    for row in rows:
+        info = row.payload
+        if not isinstance(info, BankRowInfo) or info.balance is None:
+            continue
+        balance = info.balance
+        key = (balance.currency, balance.type)
+        sums[key] = exact_add(sums.get(key, Decimal(0)), balance.signed_amount)
+    return tuple(
+        TotalLine(currency, kind, amount, number.amount(amount))
+        for (currency, kind), amount in sorted(sums.items())
+    )

@@ -1,0 +1,79 @@
+"""Locale-aware text for amounts, percentages and ages, built once per refresh off the GUI thread.
+
+Decimals are grouped by hand from their exact digits: QLocale only formats floats, and a float
+would lose the server's digits and scale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from balance_desk.money import plain
+
+MISSING = "—"
+
+
+@dataclass(frozen=True, slots=True)
+class NumberFormat:
+    """How numbers are written: the GUI reads the system locale's (`gui.number_format`)."""
+
+    group: str = ","
+    decimal: str = "."
+    minus: str = "-"
+
+    def amount(self, value: Decimal) -> str:
+        """1234567.8900 -> "1,234,567.8900": every digit and the scale the server sent."""
+        text = plain(value)
+        negative = text.startswith("-")
+        digits = text[1:] if negative else text
+        whole, _, fraction = digits.partition(".")
+        head = len(whole) % 3 or 3
+        parts = [whole[:head]] + [whole[i : i + 3] for i in range(head, len(whole), 3)]
+        out = self.group.join(parts)
+        if fraction:
+            out += self.decimal + fraction
+        return self.minus + out if negative else out
+
+    def percent(self, share: Decimal | None) -> str:
+        """A 0..1 share as "12.50 %"; percentages may stay visible in privacy mode."""
+        if share is None:
+            return MISSING
+        return self.amount((share * 100).quantize(Decimal("0.01"))) + " %"
+
+
+def local_time(moment: datetime) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def clock_time(moment: datetime) -> str:
+    return moment.astimezone().strftime("%H:%M:%S")
+
+
+def age(moment: datetime, now: datetime) -> str:
+    """How long ago, in the coarsest unit that still tells the user something."""
+    seconds = max(0, int((now - moment).total_seconds()))
+    if seconds < 10:
+        return "just now"
+    if seconds < 60:
+        return f"{seconds} s ago"
+    if seconds < 3600:
+        return f"{seconds // 60} min ago"
+    if seconds < 48 * 3600:
+        hours, rest = divmod(seconds, 3600)
+        return f"{hours} h {rest // 60} min ago" if rest >= 60 else f"{hours} h ago"
+    return f"{seconds // 86400} days ago"
+
+
+def countdown(moment: datetime, now: datetime) -> str:
+    seconds = int((moment - now).total_seconds())
+    if seconds <= 0:
+        return "now"
+    if seconds < 60:
+        return f"in {seconds} s"
+    if seconds < 3600:
+        return f"in {seconds // 60} min"
+    return f"at {clock_time(moment)}" if moment - now < timedelta(hours=20) else (
+        f"on {local_time(moment)}"
+    )

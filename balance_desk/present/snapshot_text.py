@@ -1,0 +1,100 @@
+"""A snapshot as readable text: what `balance-desk snapshot` prints, and the app's summary after
+`--exit-after-refresh`. Qt-free."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from balance_desk.money import plain
+
+if TYPE_CHECKING:
+    from balance_desk.model import BankResult, ErrorInfo, RevolutXResult, Snapshot
+
+
+def _error_line(error: ErrorInfo | None) -> str:
+    if error is None:
+        return ""
+    extra = []
+    if error.http_status is not None:
+        extra.append(f"HTTP {error.http_status}")
+    if error.error_id:
+        extra.append(f"error id {error.error_id}")
+    suffix = f" ({', '.join(extra)})" if extra else ""
+    return f"  {error.kind.replace('_', ' ')}: {error.message}{suffix}"
+
+
+def _table(headers: list[str], rows: list[list[str]], numeric_from: int) -> list[str]:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+
+    def fmt(cells: list[str]) -> str:
+        return "  ".join(
+            c.rjust(w) if i >= numeric_from else c.ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    return [fmt(headers), fmt(["-" * w for w in widths]), *(fmt(r) for r in rows)]
+
+
+def render_revolut_x(result: RevolutXResult) -> list[str]:
+    lines = [f"Revolut X: {result.status.replace('_', ' ')}"]
+    if result.error:
+        lines.append(_error_line(result.error))
+    if result.clock_note:
+        lines.append(f"  note: {result.clock_note}")
+    if result.balances:
+        rows = [
+            [
+                b.currency,
+                plain(b.available),
+                plain(b.reserved),
+                "-" if b.staked is None else plain(b.staked),
+                plain(b.total),
+            ]
+            for b in result.balances
+        ]
+        lines += _table(["Currency", "Available", "Reserved", "Staked", "Total"], rows, 1)
+    return lines
+
+
+def render_bank(result: BankResult) -> list[str]:
+    lines = [f"Bank: {result.status.replace('_', ' ')}"]
+    if result.error:
+        lines.append(_error_line(result.error))
+    rows: list[list[str]] = []
+    notes: list[str] = []
+    for acc in result.accounts:
+        name = acc.account.display_name
+        if acc.status == "quota":
+            when = acc.next_allowed_at.isoformat(timespec="minutes") if acc.next_allowed_at else ""
+            notes.append(
+                f"  {name}: skipped (4 unattended requests a day used up); next allowed {when}"
+            )
+        elif acc.status != "ok":
+            notes.append(f"  {name}:{_error_line(acc.error).removeprefix(' ')}")
+        for bal in acc.balances:
+            rows.append(
+                [
+                    name,
+                    bal.type,
+                    plain(bal.signed_amount),
+                    bal.currency,
+                    plain(bal.amount_with_unused_credit),
+                    bal.date_time.isoformat(timespec="minutes"),
+                ]
+            )
+    if rows:
+        lines += _table(
+            ["Account", "Balance type", "Amount", "Currency", "With unused credit", "As of"],
+            rows,
+            2,
+        )
+    return lines + notes
+
+
+def render_snapshot(snapshot: Snapshot) -> str:
+    lines = [f"Fetched {snapshot.fetched_at.isoformat(timespec='seconds')}"]
+    if snapshot.revolut_x is not None:
+        lines += ["", *render_revolut_x(snapshot.revolut_x)]
+    if snapshot.bank is not None:
+        lines += ["", *render_bank(snapshot.bank)]
+    return "\n".join(lines)

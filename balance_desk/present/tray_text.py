@@ -1,0 +1,245 @@
+"""What the tray shows and when it speaks up, as plain Python (no Qt): testable without a tray.
+
+The tray follows each source through a `TrayModel`: results go in, and out come the icon state,
+the tooltip text and the notifications to show. Everything that would reveal an amount obeys
+privacy mode.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Literal
+
+from balance_desk.model import BankResult, ErrorInfo, RevolutXResult
+from balance_desk.money import PRIVACY_MASK, exact_add, grouped
+from balance_desk.sources.base import SourceName
+
+TrayState = Literal["ok", "refreshing", "stale", "error", "idle"]
+SourceResult = RevolutXResult | BankResult
+
+SOURCE_TITLES: dict[SourceName, str] = {"revolut_x": "Revolut X", "bank": "Bank"}
+ERROR_WORDS: dict[str, str] = {
+    "auth": "the keys were refused",
+    "clock": "this computer's clock is out of sync",
+    "rate_limited": "too many requests, waiting before trying again",
+    "server": "the server had a problem",
+    "network": "could not reach the server",
+    "protocol": "the server sent an answer we could not read",
+    "config": "the set-up is incomplete",
+}
+# A figure older than this many refresh intervals counts as stale even without an error.
+STALE_AFTER_INTERVALS = 3
+# Which bank balance stands for an account in the totals: the money usable now first. Adding up
+# several types of one account would count the same money twice.
+BANK_TYPE_PREFERENCE = (
+    "InterimAvailable",
+    "ClosingAvailable",
+    "InterimBooked",
+    "ClosingBooked",
+    "Expected",
+    "ForwardAvailable",
+)
+
+
+@dataclass(frozen=True)
+class Notification:
+    title: str
+    message: str
+    warning: bool = False
+
+
+@dataclass
+class SourceTrack:
+    """What the tray remembers about one source."""
+
+    name: SourceName
+    configured: bool = True
+    refreshing: bool = False
+    last_good: SourceResult | None = None
+    failing: ErrorInfo | None = None  # the latest attempt's error; None when it succeeded
+    interval: timedelta = timedelta(seconds=30)
+
+
+def crypto_totals(result: RevolutXResult) -> dict[str, Decimal]:
+    totals: dict[str, Decimal] = {}
+    for balance in result.balances:
+        totals[balance.currency] = exact_add(
+            totals.get(balance.currency, Decimal(0)), balance.total
+        )
+    return totals
+
+
+def bank_totals(result: BankResult) -> dict[str, Decimal]:
+    """One balance per account (the preferred type it reports), signed, summed per currency."""
+    totals: dict[str, Decimal] = {}
+    for account in result.accounts:
+        if not account.balances:
+            continue
+        by_type = {b.type: b for b in account.balances}
+        chosen = next(
+            (by_type[t] for t in BANK_TYPE_PREFERENCE if t in by_type), account.balances[0]
+        )
+        totals[chosen.currency] = exact_add(
+            totals.get(chosen.currency, Decimal(0)), chosen.signed_amount
+        )
+    return totals
+
+
+def totals_of(result: SourceResult) -> dict[str, Decimal]:
+    return crypto_totals(result) if isinstance(result, RevolutXResult) else bank_totals(result)
+
+
+def format_totals(totals: Mapping[str, Decimal], privacy: bool) -> list[str]:
+    return [
+        f"{currency} {PRIVACY_MASK if privacy else grouped(amount)}"
+        for currency, amount in sorted(totals.items())
+    ]
+
+
+def source_state(track: SourceTrack, now: datetime) -> TrayState:
+    if not track.configured:
+        return "idle"
+    if track.failing is not None:
+        return "stale" if track.last_good is not None else "error"
+    if track.last_good is None:
+        return "refreshing" if track.refreshing else "idle"
+    fetched = track.last_good.fetched_at
+    if fetched is not None and now - fetched > track.interval * STALE_AFTER_INTERVALS:
+        return "stale"
+    return "ok"
+
+
+def tray_state(tracks: Iterable[SourceTrack], now: datetime) -> TrayState:
+    """The icon's overlay: the worst state of any configured source; refreshing wins over a
+    calm state so a click on Refresh shows at once."""
+    configured = [t for t in tracks if t.configured]
+    if not configured:
+        return "idle"
+    states = [source_state(t, now) for t in configured]
+    if "error" in states:
+        return "error"
+    if any(t.refreshing for t in configured):
+        return "refreshing"
+    if "stale" in states:
+        return "stale"
+    if "ok" in states:
+        return "ok"
+    return "idle"
+
+
+def _time(moment: datetime | None) -> str:
+    return "never" if moment is None else moment.astimezone().strftime("%H:%M")
+
+
+def tooltip_text(tracks: Iterable[SourceTrack], *, privacy: bool, now: datetime) -> str:
+    lines = ["Balance Desk"]
+    for track in tracks:
+        title = SOURCE_TITLES[track.name]
+        if not track.configured:
+            lines.append(f"{title}: not set up")
+            continue
+        good = track.last_good
+        state = source_state(track, now)
+        if good is None:
+            if track.failing is not None:
+                lines.append(f"{title}: {ERROR_WORDS.get(track.failing.kind, 'failed')}")
+            else:
+                lines.append(f"{title}: loading…")
+            continue
+        note = " (not current)" if state == "stale" else ""
+        lines.append(f"{title}, updated {_time(good.fetched_at)}{note}")
+        totals = format_totals(totals_of(good), privacy)
+        lines.extend(f"  {line}" for line in totals or ["no balances"])
+    return "\n".join(lines)
+
+
+@dataclass
+class TrayModel:
+    """Feeds results in; says what to show. One per running app."""
+
+    notify_balance_changes: bool = False
+    privacy: bool = False
+    tracks: dict[SourceName, SourceTrack] = field(
+        default_factory=lambda: {
+            "revolut_x": SourceTrack("revolut_x"),
+            "bank": SourceTrack("bank", interval=timedelta(hours=6)),
+        }
+    )
+    # Sources the user has already been told are failing, so a retry loop does not nag.
+    _told_failing: set[SourceName] = field(default_factory=set)
+
+    def set_refreshing(self, name: SourceName, refreshing: bool) -> None:
+        self.tracks[name].refreshing = refreshing
+
+    def set_interval(self, name: SourceName, interval: timedelta) -> None:
+        self.tracks[name].interval = interval
+
+    def record(self, name: SourceName, result: SourceResult) -> list[Notification]:
+        """Take a source's latest result; return the notifications it calls for."""
+        track = self.tracks[name]
+        track.refreshing = False
+        title = SOURCE_TITLES[name]
+        if result.status == "not_configured":
+            track.configured = False
+            track.last_good = None
+            track.failing = None
+            self._told_failing.discard(name)
+            return []
+        track.configured = True
+        if result.status == "error":
+            track.failing = result.error or ErrorInfo(kind="server", message="failed")
+            # Only a source that has worked can "start failing"; a first failure is shown in
+            # the window and the icon, not pushed as a notification.
+            if track.last_good is not None and name not in self._told_failing:
+                self._told_failing.add(name)
+                since = _time(track.last_good.fetched_at)
+                words = ERROR_WORDS.get(track.failing.kind, "it failed")
+                return [
+                    Notification(
+                        f"{title} is not updating",
+                        f"{words.capitalize()}. Showing the figures from {since}.",
+                        warning=True,
+                    )
+                ]
+            return []
+        previous = track.last_good
+        track.failing = None
+        track.last_good = result
+        notes: list[Notification] = []
+        if name in self._told_failing:
+            self._told_failing.discard(name)
+            notes.append(Notification(f"{title} is updating again", "The figures are current."))
+        if self.notify_balance_changes and previous is not None:
+            change = balance_change_message(totals_of(previous), totals_of(result), self.privacy)
+            if change:
+                notes.append(Notification(f"{title} balance changed", change))
+        return notes
+
+    def state(self, now: datetime) -> TrayState:
+        return tray_state(self.tracks.values(), now)
+
+    def tooltip(self, now: datetime) -> str:
+        return tooltip_text(self.tracks.values(), privacy=self.privacy, now=now)
+
+
+def balance_change_message(
+    before: Mapping[str, Decimal], after: Mapping[str, Decimal], privacy: bool
+) -> str | None:
+    """'BTC 1.25 → 1.30' per changed currency; in privacy mode only which currencies changed."""
+    changed = sorted(
+        c for c in set(before) | set(after) if before.get(c) != after.get(c)
+    )
+    if not changed:
+        return None
+    if privacy:
+        return "Changed: " + ", ".join(changed)
+    parts = []
+    for currency in changed:
+        old, new = before.get(currency), after.get(currency)
+        old_text = "none" if old is None else grouped(old)
+        new_text = "none" if new is None else grouped(new)
+        parts.append(f"{currency} {old_text} → {new_text}")
+    return "; ".join(parts)

@@ -1,0 +1,41 @@
+"""What every source is: the `Source` protocol, the names of the two sources, and the shape of
+a function that builds them.
+
+Light on purpose: the window imports `SourceName` before its first paint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias
+
+if TYPE_CHECKING:
+    # The GUI imports this module for `SourceName` before its first paint; pydantic (through
+    # the model) is imported only once a snapshot is really built.
+    from balance_desk.model import BankResult, RevolutXResult
+
+SourceName = Literal["revolut_x", "bank"]
+
+
+class Source(Protocol):
+    """One API. `fetch` never raises a SourceError: failures come back inside the result."""
+
+    name: SourceName
+
+    def is_configured(self) -> bool: ...
+
+    def fetch(self, *, user_present: bool) -> RevolutXResult | BankResult: ...
+
+    def close(self) -> None: ...
+
+
+# What to run once the sources are closed (stopping the demo's servers, say).
+Cleanup: TypeAlias = Callable[[], None]
+# Builds the sources (and says what to clean up after them): the fetch process calls one of
+# these, named in `fetcher.targets`.
+SourceFactory: TypeAlias = Callable[[], "tuple[list[Source], Cleanup | None]"]
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)

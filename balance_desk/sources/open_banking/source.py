@@ -1,0 +1,314 @@
+"""Bank balances over the UK Open Banking (OBIE v3.1) API: Revolut and other banks that publish it.
+
+One fetch lists the accounts and reads each account's balances, several accounts at a time.
+Unattended fetches obey the 4-a-day quota through the ledger in the data directory and reuse the
+account list the last fetch saw, so the whole daily allowance goes to balances.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+from cryptography import x509
+from pydantic import TypeAdapter, ValidationError
+
+from balance_desk.config import BANK_PRESETS, BankSettings, atomic_write_text
+from balance_desk.credentials import CredentialStore
+from balance_desk.errors import ConfigError, RateLimitedError, SourceError
+from balance_desk.model import AccountResult, BankAccount, BankBalance, BankResult, ErrorInfo
+from balance_desk.sources.base import SourceName
+from balance_desk.sources.http import check_api_root
+from balance_desk.sources.open_banking.client import (
+    BankClient,
+    Presence,
+    RateGate,
+    customer_ip,
+    ssl_context,
+)
+from balance_desk.sources.open_banking.parse import ParsedAccount, parse_account, parse_balance
+from balance_desk.sources.open_banking.quota import QuotaLedger
+
+ACCOUNTS_CACHE_FILE = "bank-accounts.json"
+# Eight requests in flight: at 100-300 ms per answer that stays well under the bank's 100/s.
+DEFAULT_CONCURRENCY = 8
+# The bank allows 100 requests per second per application; keep a margin.
+DEFAULT_MAX_RATE = 90.0
+
+log = logging.getLogger(__name__)
+_accounts_adapter = TypeAdapter(list[BankAccount])
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class QuotaSkip(Exception):
+    def __init__(self, next_allowed_at: datetime) -> None:
+        super().__init__(next_allowed_at.isoformat())
+        self.next_allowed_at = next_allowed_at
+
+
+def api_root_and_id(settings: BankSettings) -> tuple[str, str]:
+    if settings.preset in BANK_PRESETS:
+        return BANK_PRESETS[settings.preset]
+    return settings.url, settings.financial_id
+
+
+class OpenBankingSource:
+    name: SourceName = "bank"
+
+    def __init__(
+        self,
+        store: CredentialStore,
+        settings: BankSettings,
+        data_dir: Path,
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        max_rate: float = DEFAULT_MAX_RATE,
+        clock: Callable[[], datetime] = _now,
+    ) -> None:
+        self._store = store
+        self._settings = settings
+        self._data_dir = data_dir
+        self._concurrency = max(1, concurrency)
+        self._gate = RateGate(max_rate)
+        self._clock = clock
+        self._ledger = QuotaLedger(data_dir, clock=clock)
+        self._lock = threading.Lock()
+        self._customer_ip: str | None = None
+
+    def is_configured(self) -> bool:
+        try:
+            return self._store.get_bank() is not None
+        except ConfigError:
+            return True  # something is stored; fetch() will say what is wrong with it
+
+    def close(self) -> None:
+        """Nothing to release: each fetch opens and closes its own connections."""
+
+    def fetch(self, *, user_present: bool) -> BankResult:
+        with self._lock:
+            try:
+                return self._fetch(user_present)
+            except SourceError as exc:
+                log.warning("Bank fetch failed: %s", exc.message)
+                return BankResult(status="error", error=exc.to_info(), fetched_at=self._clock())
+
+    # --- one fetch ------------------------------------------------------------------------------
+
+    def _fetch(self, user_present: bool) -> BankResult:
+        creds = self._store.get_bank()
+        settings = self._settings
+        if creds is None:
+            return BankResult(status="not_configured", fetched_at=self._clock())
+        if not settings.cert_path or not settings.key_path:
+            raise ConfigError(
+                "The bank tokens are stored but no transport certificate is set: run "
+                "`balance-desk keys set bank --cert PATH --key PATH`."
+            )
+        url, financial_id = api_root_and_id(settings)
+        root = check_api_root(url, service="bank")
+        if not root.startswith("https://"):
+            raise ConfigError(f"The bank API root {root} must be https:// (mutual TLS).")
+        self._check_certificate(settings.cert_path)
+        context = ssl_context(
+            settings.cert_path, settings.key_path, creds.key_passphrase, settings.ca_bundle
+        )
+        identity = hashlib.sha256(
+            f"{root}|{financial_id}|{creds.client_id or ''}".encode()
+        ).hexdigest()[:16]
+        if user_present:
+            self._ledger.mark_user_present()
+            if self._customer_ip is None:
+                parsed = httpx.URL(root)
+                self._customer_ip = customer_ip(parsed.host, parsed.port or 443)
+        presence = Presence(
+            user_present=user_present,
+            last_logged=None if user_present else self._ledger.last_user_present_at(),
+            customer_ip=self._customer_ip if user_present else None,
+        )
+        client = BankClient(
+            api_root=root,
+            financial_id=financial_id,
+            context=context,
+            credentials=creds,
+            save_credentials=self._store.set_bank,
+            # One more than the workers: the account list pages load beside them.
+            max_connections=self._concurrency + 1,
+            gate=self._gate,
+            clock=self._clock,
+        )
+        try:
+            client.refresh_if_expiring()
+            return _Fetch(self, client, presence, identity).run()
+        finally:
+            client.close()
+
+    def _check_certificate(self, cert_path: str) -> None:
+        path = Path(cert_path).expanduser()
+        try:
+            cert = x509.load_pem_x509_certificate(path.read_bytes())
+        except (OSError, ValueError):
+            return  # ssl_context() explains unreadable files in full
+        now = self._clock()
+        if cert.not_valid_after_utc <= now:
+            raise ConfigError(
+                f"The transport certificate {path} expired on "
+                f"{cert.not_valid_after_utc:%Y-%m-%d}; the bank will refuse it. Get a new one "
+                "and run `balance-desk keys set bank --cert PATH --key PATH`."
+            )
+
+    # --- the account list the last fetch saw, for unattended fetches ------------------------------
+
+    def _cached_accounts(self, identity: str) -> list[BankAccount] | None:
+        try:
+            doc = json.loads((self._data_dir / ACCOUNTS_CACHE_FILE).read_text(encoding="utf-8"))
+            if doc.get("identity") != identity:
+                return None
+            return _accounts_adapter.validate_python(doc.get("accounts"))
+        except (OSError, ValueError, AttributeError, ValidationError):
+            return None
+
+    def _save_accounts(self, identity: str, accounts: list[BankAccount]) -> None:
+        doc = {
+            "identity": identity,
+            "accounts": _accounts_adapter.dump_python(accounts, mode="json"),
+        }
+        try:
+            atomic_write_text(self._data_dir / ACCOUNTS_CACHE_FILE, json.dumps(doc) + "\n")
+        except OSError as exc:
+            log.warning("Could not save the bank account list: %s", exc.strerror)
+
+
+class _Fetch:
+    """The accounts, then every account's balances, bounded in concurrency and quota-aware."""
+
+    def __init__(
+        self, source: OpenBankingSource, client: BankClient, presence: Presence, identity: str
+    ) -> None:
+        self.source = source
+        self.client = client
+        self.presence = presence
+        self.identity = identity
+        self.ledger = source._ledger
+
+    def _reserver(self, endpoint: str, account_id: str) -> Callable[[], None] | None:
+        if self.presence.user_present:
+            return None
+        key = self.ledger.key(self.identity, endpoint, account_id)
+
+        def reserve() -> None:
+            blocked = self.ledger.try_reserve(key)
+            if blocked is not None:
+                raise QuotaSkip(blocked)
+
+        return reserve
+
+    def run(self) -> BankResult:
+        order: list[ParsedAccount] = []
+        jobs: dict[str, Future[AccountResult]] = {}
+        list_error: SourceError | None = None
+        cached = None if self.presence.user_present else self.source._cached_accounts(
+            self.identity
+        )
+        with ThreadPoolExecutor(
+            max_workers=self.source._concurrency, thread_name_prefix="bank"
+        ) as pool:
+
+            def start(parsed: ParsedAccount) -> None:
+                if parsed.account.account_id in jobs:
+                    return  # the same account on two pages is read once
+                order.append(parsed)
+                if parsed.problem is None:
+                    jobs[parsed.account.account_id] = pool.submit(self._balances, parsed.account)
+
+            if cached is not None:
+                for account in cached:
+                    start(ParsedAccount(account))
+            else:
+                try:
+                    # Balances of the first page's accounts load while later pages are fetched.
+                    for page in self.client.pages(
+                        "/accounts",
+                        collection="Account",
+                        presence=self.presence,
+                        before_request=self._reserver("accounts", "*"),
+                    ):
+                        for index, raw in enumerate(page.items):
+                            start(parse_account(raw, len(order) + index))
+                except QuotaSkip as skip:
+                    list_error = RateLimitedError(
+                        "The bank's unattended allowance for the account list is used up (4 a "
+                        f"day); it is allowed again at {skip.next_allowed_at:%Y-%m-%d %H:%M %Z}. "
+                        "Open the app or run `balance-desk snapshot` to read it now.",
+                        retry_at=skip.next_allowed_at,
+                    )
+                except SourceError as exc:
+                    list_error = exc
+            results = [
+                jobs[p.account.account_id].result()
+                if p.problem is None
+                else AccountResult(account=p.account, status="error", error=p.problem.to_info())
+                for p in order
+            ]
+        if list_error is None and cached is None:
+            self.source._save_accounts(self.identity, [p.account for p in order])
+        return self._summary(results, list_error)
+
+    def _balances(self, account: BankAccount) -> AccountResult:
+        path = f"/accounts/{quote(account.account_id, safe='')}/balances"
+        balances: list[BankBalance] = []
+        try:
+            for page in self.client.pages(
+                path,
+                collection="Balance",
+                presence=self.presence,
+                before_request=self._reserver("balances", account.account_id),
+            ):
+                for raw in page.items:
+                    balances.append(parse_balance(raw, account, len(balances)))
+        except QuotaSkip as skip:
+            return AccountResult(
+                account=account, status="quota", next_allowed_at=skip.next_allowed_at
+            )
+        except SourceError as exc:
+            return AccountResult(account=account, status="error", error=exc.to_info())
+        return AccountResult(account=account, status="ok", balances=tuple(balances))
+
+    def _summary(
+        self, results: list[AccountResult], list_error: SourceError | None
+    ) -> BankResult:
+        now = self.source._clock()
+        failed = [r for r in results if r.status == "error"]
+        if list_error is not None:
+            return BankResult(
+                status="error", error=list_error.to_info(), accounts=tuple(results), fetched_at=now
+            )
+        if not failed:
+            return BankResult(status="ok", accounts=tuple(results), fetched_at=now)
+        first = failed[0]
+        assert first.error is not None
+        count = (
+            f"None of the {len(results)} accounts"
+            if len(failed) == len(results)
+            else f"{len(failed)} of {len(results)} accounts"
+        )
+        summary = ErrorInfo(
+            kind=first.error.kind,
+            message=f"{count} could not be read; {first.account.display_name}: "
+            f"{first.error.message}",
+            http_status=first.error.http_status,
+            error_id=first.error.error_id,
+            server_message=first.error.server_message,
+            retry_at=first.error.retry_at,
+        )
+        return BankResult(status="error", error=summary, accounts=tuple(results), fetched_at=now)
