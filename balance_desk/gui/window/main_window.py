@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
-from PySide6.QtCore import QByteArray, QSettings, QTimer, Signal
+from PySide6.QtCore import QSettings, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QToolBar, QVBoxLayout, QWidget
 
@@ -165,9 +165,9 @@ class MainWindow(QMainWindow):
         from balance_desk.gui.tables.bank_detail import BankDetailPane
         from balance_desk.gui.tables.pane import BreakdownPane
         from balance_desk.gui.window.notice import NoticeBar
-        from balance_desk.gui.window.status import SETUP_LINK
         from balance_desk.present.bank_table import BANK_COLUMNS
         from balance_desk.present.crypto_table import CRYPTO_COLUMNS
+        from balance_desk.present.status_text import SETUP_LINK
         from balance_desk.present.updates import SourceUpdate
 
         number = self._number or system_number_format()
@@ -291,7 +291,7 @@ class MainWindow(QMainWindow):
     def _render_source(self, name: SourceName, now: datetime) -> None:
         from PySide6.QtGui import QIcon
 
-        from balance_desk.gui.window.status import tab_notice
+        from balance_desk.present.status_text import tab_notice
 
         update = self._latest[name]
         self.status_labels[name].show_update(update, now)
@@ -357,7 +357,7 @@ class MainWindow(QMainWindow):
         self.detail.show_row(info if isinstance(info, BankRowInfo) else None)
 
     def _link(self, link: str) -> None:
-        from balance_desk.gui.window.status import SETUP_LINK
+        from balance_desk.present.status_text import SETUP_LINK
 
         if link.startswith(SETUP_LINK):
             self.set_up_keys_requested.emit(link.removeprefix(SETUP_LINK))
@@ -384,7 +384,7 @@ class MainWindow(QMainWindow):
 
         self.app_notice.show_message("warning", escape(text), copy_text=text)
 
-    # --- remembered between runs ----------------------------------------------------------------
+    # --- remembered between runs (gui/window/state.py) ----------------------------------------
 
     def restore_state(self) -> None:
         self._restore_frame()
@@ -392,71 +392,26 @@ class MainWindow(QMainWindow):
             self._restore_panes()
 
     def _restore_frame(self) -> None:
-        """Geometry and tab, before the window first shows."""
-        state = self._state
-        geometry = state.value("window/geometry") if state is not None else None
-        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(self.fontMetrics().averageCharWidth() * 150,
-                        self.fontMetrics().height() * 40)
-        if state is not None:
-            tab = str(state.value("window/tab", 0))
-            self.tabs.setCurrentIndex(int(tab) if tab.isdigit() else 0)
+        from balance_desk.gui.window.state import restore_frame
+
+        restore_frame(self, self.tabs, self._state)
 
     def _restore_panes(self) -> None:
-        """Splitter, sort orders and column widths, once the panes exist."""
-        from PySide6.QtCore import Qt
+        from balance_desk.gui.window.state import restore_panes
 
-        self._default_sort()
-        state = self._state
-        if state is None:
-            return
-        splitter = state.value("bank/splitter")
-        if isinstance(splitter, QByteArray):
-            self.splitter.restoreState(splitter)
-        for key, pane in (("crypto", self.crypto_pane), ("bank", self.bank_pane)):
-            column = state.value(f"{key}/sort_column")
-            order = state.value(f"{key}/sort_order")
-            if str(column).lstrip("-").isdigit() and str(order).isdigit():
-                count = pane.model.columnCount()
-                col = int(str(column))
-                if 0 <= col < count:
-                    pane.view.sortByColumn(col, Qt.SortOrder(int(str(order))))
-            widths = state.value(f"{key}/widths")
-            if isinstance(widths, list) and len(widths) == pane.model.columnCount():
-                pane.fit_columns(())  # a floor; the saved widths follow
-                for i, width in enumerate(widths):
-                    if str(width).isdigit() and int(str(width)) > 0:
-                        pane.view.horizontalHeader().resizeSection(i, int(str(width)))
-                pane._sized = True
+        restore_panes(self._pane_keys(), self.splitter, self._state)
 
-    def _default_sort(self) -> None:
-        from PySide6.QtCore import Qt
-
-        self.crypto_pane.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.bank_pane.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    def _pane_keys(self) -> dict[str, BreakdownPane]:
+        return {"crypto": self.crypto_pane, "bank": self.bank_pane}
 
     def save_state(self) -> None:
-        state = self._state
-        if state is None:
-            return
-        state.setValue("window/geometry", self.saveGeometry())
-        state.setValue("window/tab", self.tabs.currentIndex())
-        if self._panes is None:  # closed before they were built: they have nothing to keep
-            state.sync()
-            return
-        state.setValue("bank/splitter", self.splitter.saveState())
-        for key, pane in (("crypto", self.crypto_pane), ("bank", self.bank_pane)):
-            state.setValue(f"{key}/sort_column", pane.model.sort_column)
-            state.setValue(f"{key}/sort_order", pane.model.sort_order.value)
-            if pane._sized:
-                header = pane.view.horizontalHeader()
-                state.setValue(
-                    f"{key}/widths",
-                    [header.sectionSize(i) for i in range(pane.model.columnCount())],
-                )
-        state.sync()
+        from balance_desk.gui.window.state import save_state
+
+        panes = self._pane_keys() if self._panes is not None else None
+        save_state(self, self.tabs, panes, self._splitter_or_none(), self._state)
+
+    def _splitter_or_none(self) -> QSplitter | None:
+        return self._panes.splitter if self._panes is not None else None
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()

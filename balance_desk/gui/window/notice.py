@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from PySide6.QtCore import QEvent, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import (
@@ -16,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-NoticeKind = Literal["info", "warning", "error", "demo"]
+from balance_desk.present.status_text import NoticeKind
 
 _ACCENTS: dict[NoticeKind, QColor] = {
     "warning": QColor(214, 150, 0),

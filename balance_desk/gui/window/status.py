@@ -1,119 +1,15 @@
-"""What each source is doing, in words: the status bar labels and the tab's message strip.
-
-Everything a server sent is HTML-escaped before it reaches a rich-text label.
-"""
+"""A source's entry in the status bar; its words are `present.status_text`'s."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from html import escape
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
-from balance_desk.errors import KIND_TITLES
-from balance_desk.gui.window.notice import NoticeKind
-from balance_desk.present.formatting import age, clock_time, countdown
+from balance_desk.present.status_text import SETUP_LINK, status_text
 from balance_desk.present.updates import SourceUpdate
 from balance_desk.sources.base import SourceName
-
-if TYPE_CHECKING:
-    # Types only: pydantic is not imported before the window has painted.
-    from balance_desk.model import ErrorInfo
-
-SETUP_LINK = "setup:"
-
-
-def error_parts(error: ErrorInfo) -> list[str]:
-    """The error's kind in words, our sentence, then what the server said and its error id."""
-    parts = [f"{KIND_TITLES.get(error.kind, error.kind)}: {error.message}"]
-    if error.http_status is not None:
-        parts.append(f"HTTP {error.http_status}")
-    if error.server_message:
-        parts.append(f"server said “{error.server_message}”")
-    if error.error_id:
-        parts.append(f"error id {error.error_id}")
-    return parts
-
-
-def _schedule(update: SourceUpdate, now: datetime) -> str:
-    if update.refreshing:
-        return "refreshing…"
-    if update.next_refresh_at is None:
-        return ""
-    word = "retry" if update.state == "error" else "next refresh"
-    return f"{word} {countdown(update.next_refresh_at, now)}"
-
-
-def status_text(update: SourceUpdate, now: datetime) -> tuple[str, str]:
-    """(rich text for the status bar, the same as plain text for the tooltip and copying)."""
-    title = update.title
-    if update.state == "not_configured":
-        plain = f"{title}: not configured — set up keys"
-        html = (
-            f"{escape(title)}: not configured — "
-            f"<a href='{SETUP_LINK}{update.source}'>Set up keys…</a>"
-        )
-        return html, plain
-    if update.state == "loading":
-        plain = f"{title}: loading…"
-        return escape(plain), plain
-    bits: list[str] = []
-    if update.state == "error" and update.error is not None:
-        bits.append("; ".join(error_parts(update.error)))
-        if update.figures_at is not None:
-            bits.append(
-                f"showing figures from {clock_time(update.figures_at)} "
-                f"({age(update.figures_at, now)})"
-            )
-    elif update.figures_at is not None:
-        bits.append(
-            f"updated {clock_time(update.figures_at)} ({age(update.figures_at, now)})"
-        )
-    schedule = _schedule(update, now)
-    if schedule:
-        bits.append(schedule)
-    plain = f"{title}: " + " · ".join(bits)
-    return escape(plain), plain
-
-
-@dataclass(frozen=True, slots=True)
-class Notice:
-    kind: NoticeKind
-    html: str
-    copy_text: str = ""
-    action: str | None = None
-
-
-def tab_notice(update: SourceUpdate, now: datetime) -> Notice | None:
-    """The message strip above a tab's table, or None when the figures are current."""
-    title = update.title
-    if update.state == "loading":
-        return Notice("info", f"Loading balances from {escape(title)}…")
-    if update.state == "not_configured":
-        return Notice(
-            "info",
-            f"{escape(title)} is not set up yet: Balance Desk needs your keys to show these "
-            "balances.",
-            action="Set up keys…",
-        )
-    if update.state != "error" or update.error is None:
-        return None
-    details = error_parts(update.error)
-    copy_text = f"{title}: " + "\n".join(details)
-    schedule = _schedule(update, now)
-    tail = f" ({escape(schedule)})" if schedule else ""
-    lines = "<br>".join(escape(part) for part in details)
-    if update.stale and update.figures_at is not None:
-        head = (
-            f"<b>Stale:</b> these figures are from {escape(clock_time(update.figures_at))} "
-            f"({escape(age(update.figures_at, now))}); the last refresh failed{tail}."
-        )
-        return Notice("warning", f"{head}<br>{lines}", copy_text, "Retry now")
-    head = f"<b>Could not load {escape(title)} balances</b>{tail}."
-    return Notice("error", f"{head}<br>{lines}", copy_text, "Retry now")
 
 
 class SourceStatusLabel(QLabel):

@@ -1,0 +1,143 @@
+"""What the pane under the bank table says (Qt-free): the selected balance's credit lines, and
+what its type means.
+
+Open Banking balance types are easy to misread (the "available" figure of a credit card is the
+unused credit limit, not money the user owns), so the pane says in words what each one is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from html import escape
+from typing import TYPE_CHECKING
+
+from balance_desk.money import PRIVACY_MASK
+from balance_desk.present.bank_table import BankRowInfo
+from balance_desk.present.formatting import NumberFormat, local_time
+
+if TYPE_CHECKING:
+    # Types only: pydantic is not imported before the window has painted.
+    from balance_desk.model import BankBalance
+
+BALANCE_TYPE_MEANINGS: dict[str, str] = {
+    "InterimAvailable": (
+        "Available now: the balance during the day, with pending card payments and other items "
+        "not yet booked already taken off. Usually what you can spend right now."
+    ),
+    "InterimBooked": (
+        "Booked so far today: only transactions the bank has settled. Pending card payments are "
+        "not taken off yet, so this can be higher than what you can spend."
+    ),
+    "InterimCleared": "Cleared funds during the day: money that has finished clearing.",
+    "ClosingAvailable": "Available at the close of the last business day.",
+    "ClosingBooked": "Booked balance at the close of the last business day (or statement).",
+    "ClosingCleared": "Cleared funds at the close of the last business day.",
+    "OpeningAvailable": "Available at the start of the business day.",
+    "OpeningBooked": "Booked balance at the start of the business day.",
+    "OpeningCleared": "Cleared funds at the start of the business day.",
+    "Expected": (
+        "Expected: what the balance will be once every pending and scheduled transaction the "
+        "bank knows of, including future-dated ones, has gone through."
+    ),
+    "ForwardAvailable": (
+        "Forward available: what will be available on a future date, counting the "
+        "transactions already known for that date."
+    ),
+    "Information": "For information only: not a balance you can spend or that you owe.",
+    "PreviouslyClosedBooked": (
+        "Booked balance at the end of the previous statement period (for a card: last "
+        "statement's balance)."
+    ),
+}
+
+CREDIT_CARD_SUBTYPES = frozenset({"CreditCard", "Loan"})
+CREDIT_CARD_CAVEAT = (
+    "This is a credit card: an “available” figure here is the unused part of your credit "
+    "limit, money you could still borrow, not money you own. A Debit balance is what you owe."
+)
+CREDIT_LINE_TYPES: dict[str, str] = {
+    "Available": "the unused part of the credit facility",
+    "Credit": "a credit limit",
+    "Emergency": "an emergency credit line",
+    "Pre-Agreed": "an arranged (pre-agreed) overdraft limit",
+    "Temporary": "a temporary credit line",
+}
+
+
+def explain_balance_type(kind: str) -> str:
+    return BALANCE_TYPE_MEANINGS.get(
+        kind,
+        f"The bank reports this balance as “{kind}”, a type Balance Desk does not know; it is "
+        "shown exactly as reported.",
+    )
+
+
+def detail_html(info: BankRowInfo | None, number: NumberFormat, privacy: bool) -> str:
+    if info is None:
+        return (
+            "<p>Select a balance to see its credit lines and what its type means.</p>"
+        )
+    account = info.account
+
+    def money(value_text: str) -> str:
+        return PRIVACY_MASK if privacy else value_text
+
+    subtype = account.account_subtype or account.account_type or "account"
+    parts = [f"<h3>{escape(account.display_name)} <small>({escape(subtype)})</small></h3>"]
+    if info.problem:
+        parts.append(f"<p><b>{escape(info.problem)}</b></p>")
+    balance = info.balance
+    if balance is None:
+        return "".join(parts)
+    parts.append(
+        f"<p><b>{escape(balance.type)}</b>: {escape(explain_balance_type(balance.type))}</p>"
+    )
+    if account.account_subtype in CREDIT_CARD_SUBTYPES:
+        parts.append(f"<p><b>Credit card:</b> {escape(CREDIT_CARD_CAVEAT)}</p>")
+    sign = (
+        "Debit: money you owe, so it is shown negative."
+        if balance.credit_debit == "Debit"
+        else "Credit: money in your favour."
+    )
+    parts.append(
+        f"<p>{money(escape(number.amount(balance.signed_amount)))} {escape(balance.currency)}"
+        f" — {sign} As of {escape(local_time(balance.date_time))}.</p>"
+    )
+    parts.append(_credit_lines_html(balance, number, money))
+    return "".join(parts)
+
+
+def _credit_lines_html(
+    balance: BankBalance, number: NumberFormat, money: Callable[[str], str]
+) -> str:
+    if not balance.credit_lines:
+        return "<p>No credit lines are reported for this balance.</p>"
+    rows = []
+    for line in balance.credit_lines:
+        meaning = CREDIT_LINE_TYPES.get(line.type, "a credit line of a type not known to us")
+        counted = (
+            "included: already counted inside the amount"
+            if line.included
+            else "not included: extra money on top of the amount"
+        )
+        rows.append(
+            "<tr>"
+            f"<td>{escape(line.type)}</td><td>{escape(meaning)}</td>"
+            f"<td align='right'>{money(escape(number.amount(line.amount)))}</td>"
+            f"<td>{escape(line.currency)}</td><td>{counted}</td>"
+            "</tr>"
+        )
+    return (
+        f"<p><b>Credit lines ({len(balance.credit_lines)})</b></p>"
+        "<table cellspacing='0' cellpadding='3'>"
+        "<tr><th align='left'>Type</th><th align='left'>Meaning</th>"
+        "<th align='right'>Amount</th><th align='left'>Currency</th>"
+        "<th align='left'>Counted</th></tr>"
+        + "".join(rows)
+        + "</table>"
+        f"<p>Without included credit: "
+        f"{money(escape(number.amount(balance.amount_without_included_credit)))}; "
+        f"with unused credit: "
+        f"{money(escape(number.amount(balance.amount_with_unused_credit)))} "
+        f"{escape(balance.currency)}.</p>"
+    )
