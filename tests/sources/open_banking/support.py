@@ -3,12 +3,9 @@ it through a credential store, exactly as `keys set bank` would leave things."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from balance_desk.config import BankSettings
 from balance_desk.credentials import BankCredentials, CredentialStore
@@ -58,18 +55,3 @@ def make_source(
 
 def by_id(result: BankResult) -> dict[str, AccountResult]:
     return {a.account.account_id: a for a in result.accounts}
-
-
-@pytest.fixture
-def sim() -> Iterator[BankSimulator]:
-    with BankSimulator() as simulator:
-        yield simulator
-
-
-@pytest.fixture
-def bank(
-    sim: BankSimulator, memory_store: CredentialStore, data_home: Path
-) -> OpenBankingSource:
-    """A configured source on the default simulator data (7 accounts on 2 pages)."""
-    store_tokens(memory_store, sim.issue_tokens())
-    return make_source(sim, memory_store, data_home)

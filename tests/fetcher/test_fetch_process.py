@@ -21,8 +21,8 @@ from balance_desk.present.formatting import NumberFormat
 from balance_desk.simulator.demo import DemoEnvironment, start_demo
 from balance_desk.simulator.revolut_x.server import Fault
 from balance_desk.sources.factory import build_sources
+from tests import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 NUMBER = NumberFormat()
 
 
@@ -130,10 +130,10 @@ def test_a_fetch_process_that_dies_is_reported_then_replaced(
 def test_sources_that_cannot_be_set_up_say_why(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setenv("PYTHONPATH", str(REPO))  # so that the process finds tests.fetch_targets
+    monkeypatch.setenv("PYTHONPATH", str(REPO))  # so that the process finds tests.fetcher.targets
     caplog.set_level(logging.WARNING)
     with pytest.raises(SetupError) as raised:
-        FetchHost(HostedFactory("tests.fetch_targets:broken"), NUMBER).start()
+        FetchHost(HostedFactory("tests.fetcher.targets:broken"), NUMBER).start()
     assert raised.value.info.kind == "config"
     assert "/nowhere/cert.pem does not exist" in raised.value.info.message
     # The fetch process's log lines reach the window's log (which owns the log file).

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from balance_desk import APP_ID
+from tests import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 DESKTOP = REPO / "resources" / f"{APP_ID}.desktop"
 METAINFO = REPO / "resources" / f"{APP_ID}.metainfo.xml"
 INSTALL = REPO / "packaging" / "install-linux.sh"

@@ -3,12 +3,10 @@ poller thread and the real window, wired by the app's own controller."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import pytest
 from PySide6.QtCore import QLocale
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -20,7 +18,7 @@ from balance_desk.gui.number_format import system_number_format
 from balance_desk.gui.poller import Poller
 from balance_desk.gui.window.main_window import MainWindow
 from balance_desk.present.updates import SourceUpdate
-from balance_desk.simulator.demo import DemoEnvironment, start_demo
+from balance_desk.simulator.demo import DemoEnvironment
 from balance_desk.simulator.open_banking.server import BankSimulator
 from balance_desk.simulator.revolut_x.server import RevolutXSimulator
 from balance_desk.sources.base import SourceName
@@ -98,16 +96,3 @@ def start_app(qtbot: QtBot, env: DemoEnvironment, **options: Any) -> App:
     controller.show()
     controller.poller.start()
     return App(env, controller)
-
-
-@pytest.fixture(name="demo_env")
-def demo_env_fixture() -> Iterator[DemoEnvironment]:
-    with start_demo() as env:
-        yield env
-
-
-@pytest.fixture(name="gui_app")
-def gui_app_fixture(qtbot: QtBot, demo_env: DemoEnvironment) -> Iterator[App]:
-    app = start_app(qtbot, demo_env)
-    yield app
-    app.controller.shutdown()

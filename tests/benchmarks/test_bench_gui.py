@@ -7,7 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests import REPO
+
+ROOT = REPO
 
 
 def test_gui_benchmarks_run_and_print_every_figure(data_home: Path) -> None:

@@ -19,9 +19,7 @@ from balance_desk.simulator.open_banking.server import (
     obie_error,
 )
 from balance_desk.sources.open_banking.source import OpenBankingSource
-from tests.open_banking_support import bank, bank_settings, by_id, make_source, sim, store_tokens
-
-__all__ = ["bank", "sim"]  # fixtures
+from tests.sources.open_banking.support import bank_settings, by_id, make_source, store_tokens
 
 
 def test_one_failing_account_keeps_the_others(

@@ -20,12 +20,10 @@ from balance_desk.present.bank_table import AMOUNT_COLUMN, BANK_COLUMNS
 from balance_desk.present.crypto_table import CRYPTO_COLUMNS
 from balance_desk.simulator.demo import DemoEnvironment
 from balance_desk.simulator.revolut_x.server import Fault
-from tests.gui_support import (  # noqa: F401 - fixtures are used by name
+from tests.gui.support import (
     OFFSCREEN_NOISE,
     App,
-    demo_env_fixture,
     english_grouped,
-    gui_app_fixture,
     signed,
     start_app,
 )

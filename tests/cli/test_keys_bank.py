@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,9 +23,12 @@ from balance_desk.errors import ConfigError
 from balance_desk.simulator.certs import load_ca, make_tls_files, write_client
 from balance_desk.simulator.open_banking.data import SimAccount, balance
 from balance_desk.simulator.open_banking.server import BankSimulator
-from tests.open_banking_support import sim
 
-__all__ = ["sim"]  # fixtures
+
+@pytest.fixture
+def sim() -> Iterator[BankSimulator]:
+    with BankSimulator() as simulator:
+        yield simulator
 
 
 def files(tmp_path: Path, sim: BankSimulator) -> dict[str, Path]:

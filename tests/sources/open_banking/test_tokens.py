@@ -10,9 +10,7 @@ import pytest
 
 from balance_desk.credentials import BankCredentials, CredentialStore, MemoryKeyring
 from balance_desk.simulator.open_banking.server import BankSimulator
-from tests.open_banking_support import make_source, sim, store_tokens
-
-__all__ = ["sim"]  # fixtures
+from tests.sources.open_banking.support import make_source, store_tokens
 
 
 def test_expired_token_is_refreshed_first_and_the_new_pair_is_stored(

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from balance_desk import APP_ID
+from tests import REPO
 
 pytestmark = pytest.mark.frozen
 
-REPO = Path(__file__).resolve().parent.parent
 SPEC = REPO / "packaging" / "balance-desk.spec"
 
 

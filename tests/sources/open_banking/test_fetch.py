@@ -14,16 +14,7 @@ from balance_desk.credentials import CredentialStore
 from balance_desk.simulator.certs import make_tls_files
 from balance_desk.simulator.open_banking.server import BankSimulator
 from balance_desk.sources.open_banking.source import OpenBankingSource
-from tests.open_banking_support import (
-    bank,
-    bank_settings,
-    by_id,
-    make_source,
-    sim,
-    store_tokens,
-)
-
-__all__ = ["bank", "sim"]  # fixtures
+from tests.sources.open_banking.support import bank_settings, by_id, make_source, store_tokens
 
 
 def test_every_account_across_pages_with_exact_amounts_and_signs(

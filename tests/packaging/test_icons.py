@@ -23,8 +23,8 @@ from balance_desk.gui.icons import (
     apply_app_identity,
     tray_icon,
 )
+from tests import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 ICONS = REPO / "balance_desk" / "resources" / "icons"
 HICOLOR = ICONS / "hicolor"
 ICO = REPO / "packaging" / "balance-desk.ico"

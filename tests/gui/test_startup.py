@@ -19,8 +19,9 @@ from balance_desk.cli.main import build_parser
 from balance_desk.fetcher.runner import SourceRunner
 from balance_desk.gui.app import AppController
 from balance_desk.present.formatting import NumberFormat
+from tests import REPO
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = REPO
 # Offscreen has no window manager and no tray: its complaints about either are expected.
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints",
                                        "systemTrayWindowChanged")

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from tests import REPO
+
 ICONS = REPO / "balance_desk" / "resources" / "icons"
 
 

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import REPO
+
 pytestmark = pytest.mark.xvfb
 
 PROBE = r"""
@@ -117,7 +119,7 @@ def test_icon_appears_in_a_real_tray_with_its_tooltip(tray_host: dict[str, str])
         text=True,
         timeout=60,
         check=False,
-        cwd=Path(__file__).resolve().parent.parent,
+        cwd=REPO,
     )
     assert done.returncode == 0, done.stderr
     line = [ln for ln in done.stdout.splitlines() if ln.startswith("{")][-1]

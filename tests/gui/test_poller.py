@@ -15,11 +15,9 @@ from balance_desk.errors import KIND_TITLES
 from balance_desk.gui.poller import BACKOFF_CAP_S, next_delay
 from balance_desk.simulator.demo import DemoEnvironment
 from balance_desk.simulator.revolut_x.server import Fault
-from tests.gui_support import (  # noqa: F401 - fixtures are used by name
+from tests.gui.support import (
     OFFSCREEN_NOISE,
     App,
-    demo_env_fixture,
-    gui_app_fixture,
     start_app,
 )
 

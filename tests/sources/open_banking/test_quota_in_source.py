@@ -10,9 +10,7 @@ from balance_desk.credentials import CredentialStore
 from balance_desk.simulator.open_banking.server import BankSimulator
 from balance_desk.sources.open_banking.quota import QUOTA_FILE
 from balance_desk.sources.open_banking.source import OpenBankingSource
-from tests.open_banking_support import bank, by_id, make_source, sim, store_tokens
-
-__all__ = ["bank", "sim"]  # fixtures
+from tests.sources.open_banking.support import by_id, make_source, store_tokens
 
 
 def test_fifth_unattended_fetch_is_skipped_with_the_time_it_is_allowed_again(
