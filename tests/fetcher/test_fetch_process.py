@@ -188,3 +188,22 @@ def test_a_stuck_fetch_process_is_stopped_and_replaced(
     assert stuck is not None and wait_gone(stuck, 2.0)
     env.revolut_x.clear_faults()
     assert host.fetch("revolut_x", True).result.status == "ok"
+
+
+def test_a_failed_refresh_brings_back_the_last_good_table_as_the_same_table(
+    env: DemoEnvironment, host: FetchHost
+) -> None:
+    host.start()
+    good = host.fetch("revolut_x", True)
+    assert good.table is not None
+    env.revolut_x.fail(503, times=None)
+    failed = host.fetch("revolut_x", True)
+    assert failed.result.status == "error"
+    # Kept in the fetch process, sent again, and recognisably the same table (the window does
+    # not show it anew, so the selection and scroll position stay).
+    assert failed.table is not None and failed.table is not good.table
+    assert failed.table.serial == good.table.serial
+    assert failed.table.rows == good.table.rows
+    env.revolut_x.clear_faults()
+    fresh = host.fetch("revolut_x", True)
+    assert fresh.table is not None and fresh.table.serial != good.table.serial

@@ -420,7 +420,8 @@ class MainWindow(QMainWindow):
 
 def _same_table(shown: TableData | None, new: TableData | None) -> bool:
     """The same table, even after it crossed the fetch process's pipe again (a failed refresh
-    brings back the last good table; showing it anew would lose the selection and scroll)."""
+    brings back the last good table; showing it anew would sort and compare every row on the GUI
+    thread for nothing)."""
     if shown is None or new is None:
         return shown is new
     return shown.serial == new.serial

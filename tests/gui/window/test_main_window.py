@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from decimal import Decimal
 
 import pytest
@@ -18,6 +19,7 @@ from balance_desk.gui.tables.pane import BreakdownPane
 from balance_desk.money import PRIVACY_MASK
 from balance_desk.present.bank_table import AMOUNT_COLUMN, BANK_COLUMNS
 from balance_desk.present.crypto_table import CRYPTO_COLUMNS
+from balance_desk.present.rows import TableRow
 from balance_desk.simulator.demo import DemoEnvironment
 from balance_desk.simulator.revolut_x.server import Fault
 from tests.gui.support import (
@@ -220,6 +222,35 @@ def test_detail_pane_explains_the_balance_type_and_the_credit_card_caveat(
     booked = next(i for i, r in enumerate(rows) if r[2] == "InterimBooked")
     bank.view.setCurrentIndex(bank.proxy.index(booked, 0))
     assert "settled" in gui_app.window.detail.toPlainText()
+
+
+def test_the_last_good_table_sent_again_after_a_failure_is_not_rebuilt(
+    qtbot: QtBot, gui_app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fetch process sends the last good table again with a failed refresh; sorting and
+    comparing 10,000 rows again on the GUI thread would stall it for nothing."""
+    import pickle
+    from dataclasses import replace
+
+    gui_app.wait_done(qtbot)
+    bank = gui_app.window.bank_pane
+    bank.view.setCurrentIndex(bank.proxy.index(3, 0))
+    shown = gui_app.latest("bank")
+    assert shown.table is not None
+    rebuilt: list[int] = []
+    real_set_rows = bank.model.set_rows
+
+    def counting_set_rows(rows: Sequence[TableRow]) -> None:
+        rebuilt.append(len(rows))
+        real_set_rows(rows)
+
+    monkeypatch.setattr(bank.model, "set_rows", counting_set_rows)
+    copy = pickle.loads(pickle.dumps(shown.table))  # noqa: S301 - our own object
+    gui_app.window.apply_update(replace(shown, state="error", table=copy))
+    assert rebuilt == []
+    assert bank.model.stale and bank.view.currentIndex().row() == 3
+    gui_app.refresh_and_wait(qtbot, "bank")  # a new table is shown
+    assert rebuilt and not bank.model.stale
 
 
 def test_sort_tab_and_geometry_persist_between_runs(

@@ -1,0 +1,99 @@
+"""SourceRunner: runs sources in this process and is the one keeper of each source's last good
+table."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+from balance_desk.fetcher.runner import SourceRunner
+from balance_desk.model import CryptoBalance, ErrorInfo, RevolutXResult
+from balance_desk.present.formatting import NumberFormat
+from balance_desk.sources.base import SourceName
+
+NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+
+
+class ScriptedSource:
+    """Answers with the results it is given, in order; can be held mid-fetch."""
+
+    name: SourceName = "revolut_x"
+
+    def __init__(self, *results: RevolutXResult) -> None:
+        self.results = list(results)
+        self.closed = 0
+        self.hold = threading.Event()
+        self.hold.set()
+        self.inside = threading.Event()
+
+    def is_configured(self) -> bool:
+        return True
+
+    def fetch(self, *, user_present: bool) -> RevolutXResult:
+        self.inside.set()
+        self.hold.wait(5)
+        return self.results.pop(0)
+
+    def close(self) -> None:
+        self.closed += 1
+
+
+def ok(amount: str) -> RevolutXResult:
+    balance = CryptoBalance.model_validate(
+        {"currency": "BTC", "available": amount, "reserved": "0", "total": amount}
+    )
+    return RevolutXResult(status="ok", balances=[balance], fetched_at=NOW)
+
+
+FAILED = RevolutXResult(
+    status="error", error=ErrorInfo(kind="server", message="Down"), fetched_at=NOW
+)
+GONE = RevolutXResult(status="not_configured", fetched_at=NOW)
+
+
+def test_a_failed_refresh_answers_with_the_last_good_table_itself() -> None:
+    runner = SourceRunner([ScriptedSource(ok("1.5"), FAILED, FAILED, ok("2"))], NumberFormat())
+    good = runner.fetch("revolut_x", True)
+    assert good.table is not None and good.table.rows[0].texts[1] == "1.5"
+    for _ in range(2):
+        failed = runner.fetch("revolut_x", True)
+        assert failed.result.status == "error"
+        assert failed.table is good.table  # same figures, same serial: shown as they are
+    fresh = runner.fetch("revolut_x", True)
+    assert fresh.table is not None and fresh.table.serial != good.table.serial
+    assert fresh.table.rows[0].texts[1] == "2"
+
+
+def test_once_the_keys_are_gone_the_figures_go_too() -> None:
+    runner = SourceRunner([ScriptedSource(ok("1"), GONE, FAILED)], NumberFormat())
+    assert runner.fetch("revolut_x", True).table is not None
+    assert runner.fetch("revolut_x", True).table is None
+    assert runner.fetch("revolut_x", True).table is None  # nothing good to fall back on
+
+
+def test_closing_waits_for_a_busy_source_then_cleans_up_once() -> None:
+    source = ScriptedSource(ok("1"))
+    source.hold.clear()
+    cleanups: list[str] = []
+    runner = SourceRunner([source], NumberFormat(), cleanup=lambda: cleanups.append("done"))
+    answers = []
+    fetching = threading.Thread(target=lambda: answers.append(runner.fetch("revolut_x", True)))
+    fetching.start()
+    assert source.inside.wait(5)
+    runner.close()  # never blocks, even mid-fetch
+    assert source.closed == 0 and cleanups == []
+    source.hold.set()
+    fetching.join(5)
+    assert source.closed == 1 and cleanups == ["done"]
+    runner.close()
+    assert source.closed == 1 and cleanups == ["done"]
+    after = runner.fetch("revolut_x", True)
+    assert after.result.status == "error" and after.result.error is not None
+    assert after.result.error.message == "Balance Desk is quitting."
+
+
+def test_closing_idle_sources_closes_them_at_once() -> None:
+    source = ScriptedSource()
+    cleanups: list[str] = []
+    SourceRunner([source], NumberFormat(), cleanup=lambda: cleanups.append("done")).close()
+    assert source.closed == 1 and cleanups == ["done"]
