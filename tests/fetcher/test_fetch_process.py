@@ -174,11 +174,11 @@ def test_quitting_mid_request_stops_the_thread_and_the_fetch_process(
 def test_a_stuck_fetch_process_is_stopped_and_replaced(
     monkeypatch: pytest.MonkeyPatch, env: DemoEnvironment, host: FetchHost
 ) -> None:
-    from balance_desk.fetcher import parent as hosted
+    from balance_desk.fetcher import parent
 
     host.start()
     stuck = host.pid
-    monkeypatch.setattr(hosted, "FETCH_TIMEOUT_S", 0.5)
+    monkeypatch.setattr(parent, "FETCH_TIMEOUT_S", 0.5)
     env.revolut_x.add_fault(Fault(status=None, delay_s=5.0))
     started = time.monotonic()
     outcome = host.fetch("revolut_x", True)

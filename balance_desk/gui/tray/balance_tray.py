@@ -1,8 +1,8 @@
 """The system tray icon, its menu, tooltip and notifications, and closing to the tray.
 
-The decisions (state, tooltip, when to notify) live in `tray_logic`; this module only puts them
-on screen. Where no tray exists (plain GNOME, offscreen) the menu still works for tests and
-nothing else depends on the tray: closing the window quits as usual.
+The decisions (state, tooltip, when to notify) live in `present.tray_text`; this module only
+puts them on screen. Where no tray exists (plain GNOME, offscreen) the menu still works for
+tests and nothing else depends on the tray: closing the window quits as usual.
 """
 
 from __future__ import annotations

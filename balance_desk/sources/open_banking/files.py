@@ -1,6 +1,6 @@
 """Checks of the bank's transport certificate, key and CA bundle that say in words what is wrong.
 
-OpenSSL (via `ob_client.ssl_context`) is the final judge and runs last; these checks come first
+OpenSSL (via `client.ssl_context`) is the final judge and runs last; these checks come first
 because its one combined error cannot tell "wrong passphrase" from "key of another certificate"
 or "expired". Used by the key setup dialog before anything is saved.
 """
