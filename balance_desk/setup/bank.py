@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from balance_desk.credentials import BankCredentials, CredentialStore, MemoryKeyring
-from balance_desk.errors import ConfigError, SourceError
-from balance_desk.setup.common import CheckOutcome, plural
+from balance_desk.errors import ConfigError
+from balance_desk.setup.common import CheckOutcome, failed_check, fetch_once, plural
 from balance_desk.sources.http import check_api_root
 from balance_desk.sources.open_banking.client import ssl_context
 from balance_desk.sources.open_banking.files import (
@@ -106,30 +106,24 @@ def check_bank(
     creds: BankCredentials, settings: BankSettings, directory: Path
 ) -> CheckOutcome:
     """The real account list and balances with these (unsaved) credentials, user present (so
-    the 4-a-day unattended quota is not spent)."""
-    from balance_desk.model import ErrorInfo
+    the 4-a-day unattended quota is not spent). Tokens the bank rotated come back with it."""
+    from balance_desk.model import BankResult
     from balance_desk.sources.open_banking.source import OpenBankingSource
 
     store = CredentialStore(MemoryKeyring())
     store.set_bank(creds)
-    try:
-        source = OpenBankingSource(store, settings, directory)
-    except SourceError as exc:
-        return CheckOutcome(False, exc.message, exc.to_info())
-    try:
-        result = source.fetch(user_present=True)
-    finally:
-        source.close()
+    result = fetch_once(lambda: OpenBankingSource(store, settings, directory))
+    if isinstance(result, CheckOutcome):
+        return result
     after = store.get_bank()
     refreshed = after if after is not None and after != creds else None
-    if result.status == "ok":
+    if result.status == "ok" and isinstance(result, BankResult):
         summary = plural(len(result.accounts), "account", "accounts")
         unreadable = sum(1 for a in result.accounts if a.status == "error")
         if unreadable:
             summary += f" ({unreadable} could not be read)"
         return CheckOutcome(True, summary, refreshed_bank=refreshed)
-    error = result.error or ErrorInfo(kind="server", message="The test failed.")
-    return CheckOutcome(False, error.message, error, refreshed_bank=refreshed)
+    return failed_check(result.error, refreshed_bank=refreshed)
 
 
 @dataclass(frozen=True)

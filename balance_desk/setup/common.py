@@ -7,19 +7,20 @@ the keyring is put back as it was, so a failure never leaves half of a set-up be
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-from balance_desk.errors import KIND_TITLES, ConfigError
+from balance_desk.errors import KIND_TITLES, ConfigError, SourceError
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from balance_desk.config import Settings
     from balance_desk.credentials import BankCredentials, CredentialStore
-    from balance_desk.model import ErrorInfo
-    from balance_desk.sources.base import SourceName
+    from balance_desk.model import BankResult, ErrorInfo, RevolutXResult
+    from balance_desk.sources.base import Source, SourceName
 
 Creds = TypeVar("Creds")
 
@@ -61,6 +62,27 @@ def plural(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
 
 
+def fetch_once(build: Callable[[], Source]) -> RevolutXResult | BankResult | CheckOutcome:
+    """One real, user-present fetch through the source `build` makes (from unsaved credentials
+    in a throwaway keyring: a test never writes the real one); the outcome in words when the
+    source cannot even be built."""
+    try:
+        source = build()
+    except SourceError as exc:
+        return CheckOutcome(False, exc.message, exc.to_info())
+    try:
+        return source.fetch(user_present=True)
+    finally:
+        source.close()
+
+
+def failed_check(error: ErrorInfo | None, **extra: Any) -> CheckOutcome:
+    from balance_desk.model import ErrorInfo
+
+    error = error or ErrorInfo(kind="server", message="The test failed.")
+    return CheckOutcome(False, error.message, error, **extra)
+
+
 def unexpected_check_failure(exc: BaseException) -> CheckOutcome:
     """A bug inside a check: said in words, never with the exception's text (it might hold a
     value the user typed)."""
@@ -76,6 +98,11 @@ class SourceSetup(Protocol[Creds]):
 
     @property
     def name(self) -> SourceName: ...
+
+    @property
+    def title(self) -> str:
+        """The source in the user's words ("Revolut X", "bank")."""
+        ...
 
     def stored(self, store: CredentialStore) -> Creds | None: ...
 

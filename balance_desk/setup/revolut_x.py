@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 from balance_desk.config import REVOLUT_X_DEFAULT_URL, RevolutXSettings
 from balance_desk.credentials import CredentialStore, MemoryKeyring, RevolutXCredentials
-from balance_desk.errors import ConfigError, SourceError
-from balance_desk.setup.common import CheckOutcome, plural
+from balance_desk.errors import ConfigError
+from balance_desk.setup.common import CheckOutcome, failed_check, fetch_once, plural
 from balance_desk.sources.http import check_api_root, tls_verify
 from balance_desk.sources.revolut_x.errors import API_KEYS_PAGE
 
@@ -94,25 +94,19 @@ def settings_section(url: str | None, ca_bundle: str | None) -> RevolutXSettings
 
 def check_revolut_x(creds: RevolutXCredentials, settings: RevolutXSettings) -> CheckOutcome:
     """One real GET /balances with these (unsaved) credentials, through RevolutXSource."""
-    from balance_desk.model import ErrorInfo
+    from balance_desk.model import RevolutXResult
     from balance_desk.sources.revolut_x.source import RetryPolicy, RevolutXSource
 
-    # A throwaway in-memory store: testing never writes the real keyring.
     store = CredentialStore(MemoryKeyring())
     store.set_revolut_x(creds)
-    try:
-        # One attempt: the user is waiting, and a failure is the answer they asked for.
-        source = RevolutXSource(store, settings, policy=RetryPolicy(retries=0, rate_limit_waits=0))
-    except SourceError as exc:
-        return CheckOutcome(False, exc.message, exc.to_info())
-    try:
-        result = source.fetch(user_present=True)
-    finally:
-        source.close()
-    if result.status == "ok":
+    # One attempt: the user is waiting, and a failure is the answer they asked for.
+    policy = RetryPolicy(retries=0, rate_limit_waits=0)
+    result = fetch_once(lambda: RevolutXSource(store, settings, policy=policy))
+    if isinstance(result, CheckOutcome):
+        return result
+    if result.status == "ok" and isinstance(result, RevolutXResult):
         return CheckOutcome(True, plural(len(result.balances), "currency", "currencies"))
-    error = result.error or ErrorInfo(kind="server", message="The test failed.")
-    return CheckOutcome(False, error.message, error)
+    return failed_check(result.error)
 
 
 @dataclass(frozen=True)

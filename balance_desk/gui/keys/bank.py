@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 
 from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
 
-from balance_desk.config import BANK_PRESETS, BankPreset, BankSettings, Settings, data_dir
-from balance_desk.credentials import BankCredentials, CredentialStore
-from balance_desk.errors import ConfigError
+from balance_desk.config import BANK_PRESETS, BankPreset, BankSettings, data_dir
+from balance_desk.credentials import BankCredentials
 from balance_desk.gui.keys.fields import FilePicker, SecretField, message_label
 from balance_desk.gui.keys.page import OK_STYLE, WARN_STYLE, SourcePage, show_message
 from balance_desk.setup.bank import (
@@ -21,7 +19,7 @@ from balance_desk.setup.bank import (
     file_problems,
     token_problems,
 )
-from balance_desk.setup.common import CheckOutcome, save_setup
+from balance_desk.setup.common import CheckOutcome
 from balance_desk.sources.base import now_utc
 
 PRESETS: list[tuple[str, BankPreset]] = [
@@ -33,7 +31,7 @@ PEM_FILTER = "Certificates and keys (*.pem *.crt *.cer *.key);;All (*)"
 
 
 class BankPage(SourcePage):
-    source_title = "bank"
+    kind = BANK
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -204,28 +202,3 @@ class BankPage(SourcePage):
         self.refresh_token.setText(fresh.refresh_token or "")
         self._stored_token = fresh.access_token
         self._expires_at = fresh.expires_at
-
-    # --- the dialog's hooks (setup.bank) -------------------------------------------------
-
-    def load_from(self, store: CredentialStore, settings: Settings) -> str | None:
-        try:
-            creds = BANK.stored(store)
-        except ConfigError as exc:
-            self.load(None, settings.bank)
-            return str(exc)
-        self.load(creds, settings.bank)
-        return None
-
-    def save_to(
-        self, store: CredentialStore, directory: Path | None, settings: Settings
-    ) -> Settings:
-        return save_setup(
-            BANK, store, self.credentials(), self.settings_section(),
-            directory=directory, fallback=settings,
-        ).settings
-
-    def remove_from(self, store: CredentialStore, directory: Path | None) -> None:
-        BANK.remove(store, directory)
-
-    def clear(self, settings: Settings) -> None:
-        self.load(None, settings.bank)

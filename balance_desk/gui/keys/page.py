@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -19,9 +19,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from balance_desk.errors import ConfigError
 from balance_desk.gui.keys.connection_test import ConnectionTester
 from balance_desk.gui.keys.fields import message_label
-from balance_desk.setup.common import CheckOutcome
+from balance_desk.setup.common import CheckOutcome, SourceSetup, save_setup
 
 if TYPE_CHECKING:
     from balance_desk.config import Settings
@@ -49,7 +50,8 @@ class SourcePage(QWidget):
     save_requested = Signal()
     remove_requested = Signal()
 
-    source_title = "Source"
+    # Where this source's set-up is stored (`setup.revolut_x.REVOLUT_X`, `setup.bank.BANK`).
+    kind: SourceSetup[Any]
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -89,7 +91,7 @@ class SourcePage(QWidget):
         self.cancel_button.clicked.connect(self.cancel_test)
         self.cancel_button.hide()
         self.remove_button = QPushButton("Remove…")
-        self.remove_button.setToolTip(f"Delete the stored {self.source_title} keys")
+        self.remove_button.setToolTip(f"Delete the stored {self.kind.title} keys")
         self.remove_button.clicked.connect(self.remove_requested.emit)
         self.save_button = QPushButton("Save")
         self.save_button.clicked.connect(self._save_clicked)
@@ -106,28 +108,52 @@ class SourcePage(QWidget):
         """Everything that stops a save or a test, each as a sentence."""
         raise NotImplementedError
 
+    def make_check(self) -> Callable[[], CheckOutcome]:
+        """A callable for the worker thread; it must capture values, never widgets."""
+        raise NotImplementedError
+
+    def load(self, creds: Any, settings: Any) -> None:
+        """Show these credentials (None: none stored) and this source's settings section."""
+        raise NotImplementedError
+
+    def credentials(self) -> Any:
+        """The credentials the page shows (after validate())."""
+        raise NotImplementedError
+
+    def settings_section(self) -> Any:
+        """The settings section the page shows."""
+        raise NotImplementedError
+
+    # --- what the dialog asks of every page (through setup/) ------------------------------------
+
     def load_from(self, store: CredentialStore, settings: Settings) -> str | None:
         """Show the stored set-up; the keyring's problem in words, if it could not be read."""
-        raise NotImplementedError
+        section = getattr(settings, self.kind.name)
+        try:
+            creds = self.kind.stored(store)
+        except ConfigError as exc:
+            self.load(None, section)
+            return str(exc)
+        self.load(creds, section)
+        return None
 
     def save_to(
         self, store: CredentialStore, directory: Path | None, settings: Settings
     ) -> Settings:
-        """Save what the page shows through `setup.common.save_setup`; the settings saved.
-        Raises ConfigError with the words to show."""
-        raise NotImplementedError
+        """Save what the page shows, all or nothing; the settings saved. Raises ConfigError
+        with the words to show."""
+        return save_setup(
+            self.kind, store, self.credentials(), self.settings_section(),
+            directory=directory, fallback=settings,
+        ).settings
 
     def remove_from(self, store: CredentialStore, directory: Path | None) -> None:
         """Delete the stored secrets (raises ConfigError in words)."""
-        raise NotImplementedError
+        self.kind.remove(store, directory)
 
     def clear(self, settings: Settings) -> None:
         """Show the page as after a removal: no secrets, the settings kept."""
-        raise NotImplementedError
-
-    def make_check(self) -> Callable[[], CheckOutcome]:
-        """A callable for the worker thread; it must capture values, never widgets."""
-        raise NotImplementedError
+        self.load(None, getattr(settings, self.kind.name))
 
     def apply_refreshed(self, outcome: CheckOutcome) -> None:
         """Take tokens a test refreshed (bank only)."""

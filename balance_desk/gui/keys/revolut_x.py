@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from balance_desk.config import REVOLUT_X_DEFAULT_URL, RevolutXSettings, Settings
-from balance_desk.credentials import CredentialStore, RevolutXCredentials
+from balance_desk.config import REVOLUT_X_DEFAULT_URL, RevolutXSettings
+from balance_desk.credentials import RevolutXCredentials
 from balance_desk.errors import ConfigError
 from balance_desk.gui.keys.fields import FilePicker, SecretField, message_label
 from balance_desk.gui.keys.page import (
@@ -40,7 +40,7 @@ from balance_desk.gui.keys.page import (
     SourcePage,
     show_message,
 )
-from balance_desk.setup.common import CheckOutcome, save_setup
+from balance_desk.setup.common import CheckOutcome
 from balance_desk.setup.revolut_x import (
     REVOLUT_X,
     api_key_problem,
@@ -267,7 +267,7 @@ class PrivateKeyBox(QWidget):
 
 
 class RevolutXPage(SourcePage):
-    source_title = "Revolut X"
+    kind = REVOLUT_X
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -334,28 +334,3 @@ class RevolutXPage(SourcePage):
     def make_check(self) -> Callable[[], CheckOutcome]:
         creds, settings = self.credentials(), self.settings_section()
         return lambda: check_revolut_x(creds, settings)
-
-    # --- the dialog's hooks (setup.revolut_x) -------------------------------------------------
-
-    def load_from(self, store: CredentialStore, settings: Settings) -> str | None:
-        try:
-            creds = REVOLUT_X.stored(store)
-        except ConfigError as exc:
-            self.load(None, settings.revolut_x)
-            return str(exc)
-        self.load(creds, settings.revolut_x)
-        return None
-
-    def save_to(
-        self, store: CredentialStore, directory: Path | None, settings: Settings
-    ) -> Settings:
-        return save_setup(
-            REVOLUT_X, store, self.credentials(), self.settings_section(),
-            directory=directory, fallback=settings,
-        ).settings
-
-    def remove_from(self, store: CredentialStore, directory: Path | None) -> None:
-        REVOLUT_X.remove(store, directory)
-
-    def clear(self, settings: Settings) -> None:
-        self.load(None, settings.revolut_x)
