@@ -5,6 +5,7 @@ A `Snapshot` is what a fetch produces and what every consumer (CLI, GUI, history
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from decimal import MAX_PREC, Decimal, localcontext
 from typing import Any, Literal
@@ -109,7 +110,8 @@ class AccountIdentifier(Frozen):
 
 class BankAccount(Frozen):
     account_id: str
-    currency: str
+    # Optional since OBIE v3.1.10 for switched or closed accounts: show what is known.
+    currency: str | None = None
     account_type: str | None = None
     account_subtype: str | None = None
     nickname: str | None = None
@@ -126,18 +128,49 @@ class BankAccount(Frozen):
             return f"{kind} ••{ident[-4:]}"
         return f"{kind} {self.account_id[:8]}"
 
+    @property
+    def is_credit(self) -> bool:
+        """A credit card or a loan: its balance is what is owed, never money owned (Revolut
+        reported credit cards as `Loan` before March 2026)."""
+        return self.account_subtype in CREDIT_SUBTYPES
+
+
+# Account subtypes whose balance is a debt.
+CREDIT_SUBTYPES = frozenset({"CreditCard", "Loan", "Mortgage", "ChargeCard"})
+
+# OBIE v4 (ISO 20022 ExternalBalanceType1Code) balance types, by their v3.1 meaning. A code is
+# kept as the bank sent it and understood through this table.
+V4_BALANCE_TYPES: dict[str, str] = {
+    "CLAV": "ClosingAvailable",
+    "CLBD": "ClosingBooked",
+    "FWAV": "ForwardAvailable",
+    "INFO": "Information",
+    "ITAV": "InterimAvailable",
+    "ITBD": "InterimBooked",
+    "OPAV": "OpeningAvailable",
+    "OPBD": "OpeningBooked",
+    "PRCD": "PreviouslyClosedBooked",
+    "XPCD": "Expected",
+}
+
+
+def standard_balance_type(kind: str) -> str:
+    """The v3.1 name of a balance type (`ITAV` -> `InterimAvailable`); others as they are."""
+    return V4_BALANCE_TYPES.get(kind, kind)
+
 
 class CreditLine(Frozen):
     included: bool
     type: str
-    amount: Decimal
-    currency: str
+    # Only `Included` is required by the standard: a line may come without an amount.
+    amount: Decimal | None = None
+    currency: str | None = None
 
     def to_document(self) -> dict[str, Any]:
         return {
             "included": self.included,
             "type": self.type,
-            "amount": plain(self.amount),
+            "amount": None if self.amount is None else plain(self.amount),
             "currency": self.currency,
         }
 
@@ -148,13 +181,46 @@ def _negated(amount: Decimal) -> Decimal:
         return -amount
 
 
+def _amounts(lines: Iterable[CreditLine]) -> Iterator[Decimal]:
+    return (line.amount for line in lines if line.amount is not None)
+
+
 class BankBalance(Frozen):
+    """One balance as the bank reported it, and what it means once its credit lines are read.
+
+    How credit lines are counted, each facility once (OBIE's own worked examples):
+
+    - **Own money** is the signed amount without the credit lines marked `Included` (those are
+      already inside the amount). 800.00 Credit with `{Included, Temporary 500}` is 300.00 of
+      one's own.
+    - **Unused credit** is what the bank says is still available: its `Available` lines when it
+      sends any (they are the unused part of the facility, so the facility's `Pre-Agreed`,
+      `Credit`, `Temporary` or `Emergency` lines beside them describe the same money and are
+      not added again); without an `Available` line, every line, included or not, is a
+      facility counted at its full amount.
+    - **With unused credit** is own money plus unused credit: what could be spent now.
+
+    1. 300.00 Credit, `{not included, Pre-Agreed 500}` and `{not included, Available 500}`:
+       own 300.00, unused 500.00, with unused credit 800.00.
+    2. 800.00 Credit, `{Included, Temporary 500}` and `{not included, Available 500}`: own
+       300.00, unused 500.00 (the same facility), with unused credit 800.00.
+    3. 100.00 Debit, `{not included, Available 400}`: own -100.00, with unused credit 300.00.
+
+    Lines in another currency than the balance, or without an amount, are kept and shown, but
+    never added to anything.
+    """
+
     type: str
-    credit_debit: str
+    credit_debit: Literal["Credit", "Debit"]
     amount: Decimal
     currency: str
     date_time: datetime
     credit_lines: tuple[CreditLine, ...] = ()
+
+    @property
+    def standard_type(self) -> str:
+        """The v3.1 name of this balance's type (`ITAV` -> `InterimAvailable`)."""
+        return standard_balance_type(self.type)
 
     @property
     def signed_amount(self) -> Decimal:
@@ -162,37 +228,43 @@ class BankBalance(Frozen):
         return _negated(self.amount) if self.credit_debit == "Debit" else self.amount
 
     @property
-    def included_credit(self) -> Decimal:
-        """Credit lines (same currency) already counted inside the amount."""
-        return exact_sum(
-            line.amount
-            for line in self.credit_lines
-            if line.included and line.currency == self.currency
+    def counted_lines(self) -> tuple[CreditLine, ...]:
+        """The lines with an amount in the balance's own currency: the only ones added."""
+        return tuple(
+            line for line in self.credit_lines
+            if line.amount is not None and line.currency == self.currency
         )
 
     @property
-    def unused_credit(self) -> Decimal:
-        """Credit available on top of the amount (same currency, not included).
-
-        When the bank reports an `Available` line it is the unused part of the facility and
-        the other lines (`Pre-Agreed`, `Credit`...) describe the same facility's limit, so
-        adding them all would count the overdraft twice; we use the `Available` lines then.
-        """
-        extra = [
-            line
-            for line in self.credit_lines
-            if not line.included and line.currency == self.currency
-        ]
-        available = [line for line in extra if line.type == "Available"]
-        return exact_sum(line.amount for line in (available or extra))
+    def uncounted_lines(self) -> tuple[CreditLine, ...]:
+        """Lines in another currency or without an amount: shown, never added."""
+        counted = self.counted_lines
+        return tuple(line for line in self.credit_lines if line not in counted)
 
     @property
-    def amount_without_included_credit(self) -> Decimal:
+    def included_credit(self) -> Decimal:
+        """Credit already counted inside the amount."""
+        return exact_sum(_amounts(line for line in self.counted_lines if line.included))
+
+    @property
+    def unused_credit(self) -> Decimal:
+        """Credit still available, each facility counted once (see the class docstring)."""
+        lines = self.counted_lines
+        available = [line for line in lines if line.type == "Available"]
+        return exact_sum(_amounts(available or lines))
+
+    @property
+    def own_money(self) -> Decimal:
+        """The signed amount without the credit included in it."""
         return exact_add(self.signed_amount, _negated(self.included_credit))
 
     @property
+    def amount_without_included_credit(self) -> Decimal:
+        return self.own_money
+
+    @property
     def amount_with_unused_credit(self) -> Decimal:
-        return exact_add(self.signed_amount, self.unused_credit)
+        return exact_add(self.own_money, self.unused_credit)
 
     def to_document(self) -> dict[str, Any]:
         return {
@@ -205,6 +277,9 @@ class BankBalance(Frozen):
             "credit_lines": [line.to_document() for line in self.credit_lines],
             "amount_without_included_credit": plain(self.amount_without_included_credit),
             "amount_with_unused_credit": plain(self.amount_with_unused_credit),
+            "included_credit": plain(self.included_credit),
+            "unused_credit": plain(self.unused_credit),
+            "standard_type": self.standard_type,
         }
 
 

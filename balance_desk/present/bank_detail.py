@@ -17,7 +17,7 @@ from balance_desk.present.formatting import NumberFormat, local_time
 
 if TYPE_CHECKING:
     # Types only: pydantic is not imported before the window has painted.
-    from balance_desk.model import BankBalance
+    from balance_desk.model import BankBalance, CreditLine
 
 BALANCE_TYPE_MEANINGS: dict[str, str] = {
     "InterimAvailable": (
@@ -112,19 +112,17 @@ def _credit_lines_html(
 ) -> str:
     if not balance.credit_lines:
         return "<p>No credit lines are reported for this balance.</p>"
+    counted = balance.counted_lines
+    uses_available = any(line.type == "Available" for line in counted)
     rows = []
     for line in balance.credit_lines:
         meaning = CREDIT_LINE_TYPES.get(line.type, "a credit line of a type not known to us")
-        counted = (
-            "included: already counted inside the amount"
-            if line.included
-            else "not included: extra money on top of the amount"
-        )
         rows.append(
             "<tr>"
             f"<td>{escape(line.type)}</td><td>{escape(meaning)}</td>"
-            f"<td align='right'>{money(escape(number.amount(line.amount)))}</td>"
-            f"<td>{escape(line.currency)}</td><td>{counted}</td>"
+            f"<td align='right'>{_line_amount(line, number, money)}</td>"
+            f"<td>{escape(line.currency or '')}</td>"
+            f"<td>{escape(_how_counted(line, line in counted, uses_available))}</td>"
             "</tr>"
         )
     return (
@@ -135,9 +133,40 @@ def _credit_lines_html(
         "<th align='left'>Counted</th></tr>"
         + "".join(rows)
         + "</table>"
-        f"<p>Without included credit: "
-        f"{money(escape(number.amount(balance.amount_without_included_credit)))}; "
+        f"<p>Your own money (without included credit): "
+        f"{money(escape(number.amount(balance.own_money)))}; "
         f"with unused credit: "
         f"{money(escape(number.amount(balance.amount_with_unused_credit)))} "
         f"{escape(balance.currency)}.</p>"
+        f"<p>{escape(CREDIT_RULE)}</p>"
     )
+
+
+# The rule of `model.BankBalance`, in a sentence for the pane.
+CREDIT_RULE = (
+    "How credit is counted: lines marked included are already inside the amount and are taken "
+    "off to get your own money; the bank's Available lines are the unused part of the credit "
+    "facility, so the facility's other lines beside them are the same money and are not added "
+    "again; lines in another currency, or without an amount, are shown but never added."
+)
+
+
+def _line_amount(line: CreditLine, number: NumberFormat, money: Callable[[str], str]) -> str:
+    if line.amount is None:
+        return "amount not reported"
+    return money(escape(number.amount(line.amount)))
+
+
+def _how_counted(line: CreditLine, counted: bool, uses_available: bool) -> str:
+    if line.amount is None:
+        return "not added: the bank did not report an amount"
+    if not counted:
+        return "not added: another currency than the balance"
+    if line.included:
+        base = "included: already counted inside the amount"
+        return base if line.type == "Available" or not uses_available else (
+            base + " (its unused part is the Available line)"
+        )
+    if uses_available and line.type != "Available":
+        return "not added: the Available line is the unused part of this facility"
+    return "not included: extra money on top of the amount"

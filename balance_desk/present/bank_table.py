@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from balance_desk.money import exact_add
+from balance_desk.money import exact_add, plain
 from balance_desk.present.formatting import MISSING, NumberFormat, local_time
 from balance_desk.present.rows import CellValue, Column, TableRow, make_row
 from balance_desk.present.updates import TableData, TotalLine
@@ -66,8 +66,9 @@ def _balance_row(
 ) -> TableRow:
     included = balance.included_credit
     unused = balance.unused_credit
-    has_included = any(line.included for line in balance.credit_lines)
-    has_unused = any(not line.included for line in balance.credit_lines)
+    counted = balance.counted_lines
+    has_included = any(line.included for line in counted)
+    not_added = _not_added(balance)
     values: tuple[CellValue, ...] = (
         account.display_name,
         account.account_subtype,
@@ -89,7 +90,7 @@ def _balance_row(
         number.amount(balance.signed_amount),
         balance.currency,
         number.amount(included) if has_included else MISSING,
-        number.amount(unused) if has_unused else MISSING,
+        _joined(number.amount(unused) if counted else "", not_added) or MISSING,
         number.amount(balance.amount_without_included_credit),
         number.amount(balance.amount_with_unused_credit),
         local_time(balance.date_time),
@@ -104,6 +105,21 @@ def _balance_row(
     )
 
 
+def _not_added(balance: BankBalance) -> str:
+    """Credit lines that are shown but never added: another currency, or no amount."""
+    parts = []
+    for line in balance.uncounted_lines:
+        if line.amount is None:
+            parts.append(f"{line.type or 'credit'} line: amount not reported")
+        else:
+            parts.append(f"{plain(line.amount)} {line.currency} line, not added")
+    return "; ".join(parts)
+
+
+def _joined(*parts: str) -> str:
+    return " + ".join(part for part in parts if part)
+
+
 def _problem_row(account: BankAccount, problem: str) -> TableRow:
     values: tuple[CellValue, ...] = (
         account.display_name,
@@ -115,7 +131,7 @@ def _problem_row(account: BankAccount, problem: str) -> TableRow:
         account.display_name,
         account.account_subtype or MISSING,
         problem,
-        "", "", account.currency, "", "", "", "", "",
+        "", "", account.currency or "", "", "", "", "", "",
     )
     return make_row(
         BANK_COLUMNS,

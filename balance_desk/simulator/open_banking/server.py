@@ -20,7 +20,7 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from balance_desk.config import BANK_PRESETS, BankSettings
@@ -124,6 +124,7 @@ class BankSimulator(LoopbackServer):
         self.accounts = accounts
         self.accounts_per_page = accounts_per_page
         self.balances_per_page = balances_per_page
+        self.link_style: Literal["absolute", "root", "relative"] = "absolute"
         self.latency_s = latency_s
         self.token_lifetime_s = token_lifetime_s
         self.token_length = token_length
@@ -373,6 +374,15 @@ class BankSimulator(LoopbackServer):
             return Reply(404, obie_error(404, "UK.OBIE.Resource.NotFound", "No such account"))
         return Reply(404, obie_error(404, "UK.OBIE.Resource.NotFound", "No such resource"))
 
+    def _link(self, path: str, page: int) -> str:
+        """Links.Next as banks write it: absolute, from the host root, or relative to the page
+        (`link_style`); RFC 3986 resolves each against the page's own URL."""
+        if self.link_style == "root":
+            return f"{path}?page={page}"
+        if self.link_style == "relative":
+            return f"{path.rsplit('/', 1)[-1]}?page={page}"
+        return f"{self.url}{path}?page={page}"
+
     def _page(
         self, items: list[dict[str, Any]], page: int, name: str, path: str, size: int
     ) -> Reply:
@@ -380,7 +390,7 @@ class BankSimulator(LoopbackServer):
         chunk = items[(page - 1) * size : page * size]
         links = {"Self": f"{self.url}{path}?page={page}"}
         if page < pages:
-            links["Next"] = f"{self.url}{path}?page={page + 1}"
+            links["Next"] = self._link(path, page + 1)
         if page > 1:
             links["Prev"] = f"{self.url}{path}?page={page - 1}"
         doc = {"Data": {name: chunk}, "Links": links, "Meta": {"TotalPages": pages}}

@@ -1,7 +1,10 @@
-"""Reading OBIE v3.1 account, balance and error documents into our models.
+"""Reading OBIE v3.1 (and v4) account, balance and error documents into our models.
 
-Strict where money is concerned (amount pattern, currency code, time zone), lenient about enum
-values: an unknown `Type` or `AccountSubType` is kept and shown as it comes.
+Strict where money is concerned (ASCII digits in the standard's amount pattern, a three-letter
+ASCII currency code, `Credit` or `Debit` exactly, a time zone), lenient about what may be
+missing or unknown: an unknown `Type` or `AccountSubType` is kept and shown as it comes, an
+account without `Currency` or types still has its balances read, a credit line without an
+amount is kept as "amount not reported".
 """
 
 from __future__ import annotations
@@ -16,9 +19,11 @@ from typing import Any
 from balance_desk.errors import ProtocolError
 from balance_desk.model import AccountIdentifier, BankAccount, BankBalance, CreditLine
 
-# OBIE v3.1: ^\d{1,13}\.\d{1,5}$; v3.1.10 also allows a plain integer.
-AMOUNT_PATTERN = re.compile(r"\d{1,13}(?:\.\d{1,5})?")
+# OBIE v3.1: ^\d{1,13}\.\d{1,5}$; v3.1.10 also allows a plain integer. ASCII digits only:
+# Python's \d (and Decimal) would take Arabic-Indic or full-width digits too.
+AMOUNT_PATTERN = re.compile(r"[0-9]{1,13}(?:\.[0-9]{1,5})?")
 CURRENCY_PATTERN = re.compile(r"[A-Z]{3}")
+INDICATORS = ("Credit", "Debit")
 _DATETIME = re.compile(
     r"(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}(?::\d{2})?)(?:\.(\d+))?(Z|z|[+-]\d{2}:?\d{2})"
 )
@@ -93,11 +98,12 @@ def parse_account(raw: Any, index: int) -> ParsedAccount:
             )
         else:
             problems.append(f"Account[{pos}] lacks SchemeName or Identification")
-    if not isinstance(currency, str) or not CURRENCY_PATTERN.fullmatch(currency):
+    valid_currency = isinstance(currency, str) and bool(CURRENCY_PATTERN.fullmatch(currency))
+    if currency is not None and not valid_currency:
         problems.insert(0, f"Currency {_shown(currency)} is not a three-letter ISO 4217 code")
     account = BankAccount(
         account_id=account_id,
-        currency=currency if isinstance(currency, str) else "",
+        currency=currency if valid_currency else None,
         account_type=_opt_str(raw.get("AccountType")),
         account_subtype=_opt_str(raw.get("AccountSubType")),
         nickname=nickname,
@@ -121,8 +127,11 @@ def parse_balance(raw: Any, account: BankAccount, index: int) -> BankBalance:
         )
     indicator = raw.get("CreditDebitIndicator")
     kind = raw.get("Type")
-    if not isinstance(indicator, str) or not indicator:
-        raise ProtocolError(f"{where}.CreditDebitIndicator is missing.")
+    if indicator not in INDICATORS:
+        raise ProtocolError(
+            f"{where}.CreditDebitIndicator is {_shown(indicator)}, not exactly Credit or Debit; "
+            "the sign of the amount cannot be known."
+        )
     if not isinstance(kind, str) or not kind:
         raise ProtocolError(f"{where}.Type is missing.")
     amount, currency = _money(raw.get("Amount"), f"{where}.Amount")
@@ -131,7 +140,7 @@ def parse_balance(raw: Any, account: BankAccount, index: int) -> BankBalance:
         lines.append(_credit_line(line, f"{where}.CreditLine[{pos}]"))
     return BankBalance(
         type=kind,
-        credit_debit=indicator,
+        credit_debit="Credit" if indicator == "Credit" else "Debit",
         amount=amount,
         currency=currency,
         date_time=parse_datetime(raw.get("DateTime"), f"{where}.DateTime"),
@@ -145,7 +154,11 @@ def _credit_line(raw: Any, where: str) -> CreditLine:
     included = raw.get("Included")
     if not isinstance(included, bool):
         raise ProtocolError(f"{where}.Included is {_shown(included)}, not true or false.")
-    amount, currency = _money(raw.get("Amount"), f"{where}.Amount")
+    raw_amount = raw.get("Amount")
+    amount: Decimal | None = None
+    currency: str | None = None
+    if raw_amount is not None:  # only Included is required; a line without one is kept
+        amount, currency = _money(raw_amount, f"{where}.Amount")
     kind = raw.get("Type")
     return CreditLine(
         included=included,

@@ -173,3 +173,28 @@ def test_not_configured_without_credentials(
     result = source.fetch(user_present=True)
     assert result.status == "not_configured"
     assert not sim.requests
+
+
+@pytest.mark.parametrize("style", ["root", "relative"])
+def test_a_next_link_resolves_against_the_page_it_came_in(
+    bank: OpenBankingSource, sim: BankSimulator, style: str
+) -> None:
+    sim.link_style = style  # type: ignore[assignment]
+    result = bank.fetch(user_present=True)
+    assert result.status == "ok", result.error
+    eur = by_id(result)["acc-eur-main"]
+    assert eur.status == "ok" and len(eur.balances) == 3  # its second page was read
+    assert sim.requests_to("/accounts/acc-eur-main/balances?page=2")
+
+
+def test_an_account_without_currency_or_types_has_its_balances_fetched(
+    bank: OpenBankingSource, sim: BankSimulator
+) -> None:
+    closed = sim.accounts[0]
+    for key in ("Currency", "AccountType", "AccountSubType"):
+        closed.account.pop(key, None)
+    result = bank.fetch(user_present=True)
+    got = by_id(result)[closed.account_id]
+    assert got.status == "ok" and got.balances
+    assert got.account.currency is None
+    assert got.to_document()["currency"] is None

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from balance_desk.errors import ProtocolError
 from balance_desk.model import BankAccount
@@ -126,3 +129,78 @@ def test_balance_for_another_account_is_refused() -> None:
 )
 def test_obie_error_bodies(body: bytes, expected: tuple[str | None, str | None]) -> None:
     assert obie_error(body) == expected
+
+
+@pytest.mark.parametrize("indicator", ["debit", "DEBIT", "Debt", "", None, 1, "Credit "])
+def test_anything_but_credit_or_debit_is_refused_naming_the_account(indicator: object) -> None:
+    entry = raw("5.00")
+    entry["CreditDebitIndicator"] = indicator
+    with pytest.raises(
+        ProtocolError,
+        match=r"Account 'Main' \(a1\): Balance\[0\]\.CreditDebitIndicator .* not exactly Credit",
+    ):
+        parse_balance(entry, ACCOUNT, 0)
+
+
+@pytest.mark.parametrize(
+    "amount",
+    [
+        "\u0661\u0662\u0663.\u0664\u0665",  # Arabic-Indic 123.45
+        "\uff11\uff12\uff13.\uff14\uff15",  # full-width 123.45
+        "12\u0663",
+        "\U0001d7cf\U0001d7d0",  # mathematical bold 12
+        "1.0\u0660",
+    ],
+)
+def test_digits_other_than_ascii_are_refused(amount: str) -> None:
+    with pytest.raises(ProtocolError, match=r"Amount\.Amount"):
+        parse_balance(raw(amount), ACCOUNT, 0)
+
+
+@pytest.mark.parametrize("currency", ["\uff27\uff22\uff30", "GB\u2119", "\u011eBP"])
+def test_currencies_are_ascii_capitals(currency: str) -> None:
+    with pytest.raises(ProtocolError, match=r"Amount\.Currency"):
+        parse_balance(raw("1.00", currency), ACCOUNT, 0)
+
+
+@given(st.from_regex(r"[0-9]{1,13}(\.[0-9]{1,5})?", fullmatch=True))
+def test_any_accepted_amount_keeps_its_digits(amount: str) -> None:
+    # Every digit and the scale; only leading zeros (no digits of the value) go.
+    shown = str(parse_balance(raw(amount), ACCOUNT, 0).amount)
+    assert shown == re.sub(r"^0+(?=[0-9])", "", amount)
+
+
+@given(
+    st.text(alphabet=st.characters(categories=["Nd"]), min_size=1, max_size=6).filter(
+        lambda s: not s.isascii()
+    )
+)
+def test_any_non_ascii_digit_is_refused(digits: str) -> None:
+    with pytest.raises(ProtocolError):
+        parse_balance(raw(digits), ACCOUNT, 0)
+    with pytest.raises(ProtocolError):
+        parse_balance(raw(f"1.{digits[:5]}"), ACCOUNT, 0)
+
+
+def test_a_credit_line_without_an_amount_is_kept_as_not_reported() -> None:
+    entry = raw("10.00")
+    entry["CreditLine"] = [{"Included": False, "Type": "Pre-Agreed"}]
+    line = parse_balance(entry, ACCOUNT, 0).credit_lines[0]
+    assert (line.included, line.type, line.amount, line.currency) == (
+        False, "Pre-Agreed", None, None,
+    )
+
+
+def test_an_account_without_currency_or_types_is_still_read() -> None:
+    parsed = parse_account({"AccountId": "closed-1", "Nickname": "Old ISA"}, 0)
+    assert parsed.problem is None
+    account = parsed.account
+    assert (account.currency, account.account_type, account.account_subtype) == (
+        None, None, None,
+    )
+    assert account.display_name == "Old ISA"
+
+
+def test_an_account_whose_currency_is_malformed_is_reported() -> None:
+    parsed = parse_account({"AccountId": "x", "Currency": "gbp"}, 0)
+    assert parsed.problem is not None and "Currency 'gbp'" in parsed.problem.message
