@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
-from balance_desk.money import exact_add
+from balance_desk.money import exact_add, exact_sum, plain
 from balance_desk.present.formatting import MISSING, NumberFormat
 from balance_desk.present.rows import Column, TableRow, make_row
 from balance_desk.present.updates import TableData, TotalLine
 
 if TYPE_CHECKING:
     # Types only: pydantic is not imported before the window has painted.
-    from balance_desk.model import RevolutXResult
+    from balance_desk.model import CryptoBalance, RevolutXResult
+
+log = logging.getLogger(__name__)
+# Oddities already logged in this process: a refresh every 30 s must not repeat them.
+_logged: set[str] = set()
 
 CRYPTO_COLUMNS = (
     Column("Currency", "text"),
@@ -23,10 +28,44 @@ CRYPTO_COLUMNS = (
 )
 
 
+def total_mismatch(balance: CryptoBalance) -> str | None:
+    """Words for a total that is not available + reserved + staked, or None. Such a total is
+    shown as sent: neither silently trusted nor refused."""
+    parts = exact_sum(
+        part for part in (balance.available, balance.reserved, balance.staked) if part is not None
+    )
+    if parts == balance.total:
+        return None
+    return (
+        f"Revolut X reports a total of {plain(balance.total)} {balance.currency}, but available "
+        f"+ reserved + staked is {plain(parts)}; the total is shown as sent."
+    )
+
+
+def _warn_once(text: str) -> None:
+    if text not in _logged:
+        _logged.add(text)
+        log.warning("%s", text)
+
+
 def build_crypto_table(result: RevolutXResult, number: NumberFormat) -> TableData:
     rows: list[TableRow] = []
     seen: dict[str, int] = {}
+    listed: dict[str, int] = {}
     for balance in result.balances:
+        listed[balance.currency] = listed.get(balance.currency, 0) + 1
+    for balance in result.balances:
+        warnings = []
+        mismatch = total_mismatch(balance)
+        if mismatch:
+            warnings.append(mismatch)
+        if listed[balance.currency] > 1:
+            warnings.append(
+                f"Revolut X listed {balance.currency} {listed[balance.currency]} times; every "
+                "row is shown as sent, and the total adds them up."
+            )
+        for text in warnings:
+            _warn_once(text)
         staked = balance.staked
         # A currency listed twice (a server quirk) still needs a distinct row identity.
         seen[balance.currency] = seen.get(balance.currency, 0) + 1
@@ -53,6 +92,7 @@ def build_crypto_table(result: RevolutXResult, number: NumberFormat) -> TableDat
                     number.amount(balance.total),
                     number.percent(balance.reserved_share),
                 ),
+                warning=" ".join(warnings) or None,
             )
         )
     sums: dict[str, TotalLine] = {}

@@ -39,6 +39,8 @@ class TableRow:
     # Why this row is not current (an account the bank did not refresh); None when it is.
     stale_note: str | None = None
     payload: object = None
+    # Something odd in what the server sent for this row, shown as the row's tooltip.
+    warning: str | None = None
 
 
 def _sort_key(kind: ColumnKind, value: CellValue) -> SortKey:
@@ -58,6 +60,7 @@ def make_row(
     *,
     stale_note: str | None = None,
     payload: object = None,
+    warning: str | None = None,
 ) -> TableRow:
     # Amounts are left out of the search text so that filtering cannot reveal a masked figure.
     search = "\t".join(
@@ -73,4 +76,5 @@ def make_row(
         search=search,
         stale_note=stale_note,
         payload=payload,
+        warning=warning,
     )

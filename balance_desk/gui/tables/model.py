@@ -174,7 +174,8 @@ class BreakdownModel(QAbstractTableModel):
         if role == _SEARCH:
             return row.search
         if role == _TOOLTIP:
-            return row.stale_note  # why this row is not current, if it is not
+            # Why this row is not current, if it is not; else what looks odd about it.
+            return row.stale_note or row.warning
         return None
 
     @staticmethod

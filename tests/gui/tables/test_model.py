@@ -101,3 +101,16 @@ def test_filtered_rows_follow_new_figures(qtbot: QtBot) -> None:
         ]
     )
     assert painted(proxy) == [["Beta.card", "21", "10%"]]
+
+
+def test_a_rows_warning_is_its_tooltip_unless_it_is_stale(qtbot: QtBot) -> None:
+    model = BreakdownModel(COLUMNS)
+    model.set_rows([
+        make_row(COLUMNS, "odd", ("Odd", None, None), ("Odd", "2", "1%"),
+                 warning="the total is shown as sent"),
+        make_row(COLUMNS, "old", ("Old", None, None), ("Old", "1", "1%"),
+                 stale_note="Not refreshed.", warning="ignored while stale"),
+    ])
+    tooltip = Qt.ItemDataRole.ToolTipRole
+    assert model.data(model.index(0, 1), tooltip) == "the total is shown as sent"
+    assert model.data(model.index(1, 1), tooltip) == "Not refreshed."
