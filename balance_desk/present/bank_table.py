@@ -7,11 +7,12 @@ previous rows, marked stale, rather than silently disappearing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from balance_desk.money import exact_add, plain
+from balance_desk.money import plain
+from balance_desk.present.bank_totals import bank_totals as totals_by_currency
 from balance_desk.present.formatting import MISSING, NumberFormat, local_time
 from balance_desk.present.rows import CellValue, Column, TableRow, make_row
 from balance_desk.present.updates import TableData, TotalLine
@@ -174,18 +175,30 @@ def build_bank_table(
     return TableData(rows=tuple(rows), totals=bank_totals(rows, number), stale_rows=stale_rows)
 
 
-def bank_totals(rows: list[TableRow], number: NumberFormat) -> tuple[TotalLine, ...]:
-    """Per currency and per balance type: adding an account's available and booked balances
-    together would count the same money twice."""
-    sums: dict[tuple[str, str], Decimal] = {}
+def bank_totals(rows: Sequence[TableRow], number: NumberFormat) -> tuple[TotalLine, ...]:
+    """The footer's lines for these rows (all of them, or the ones a filter shows): per
+    currency what you own, what you owe, and credit available apart (`present.bank_totals`)."""
+    accounts: dict[str, tuple[BankAccount, list[BankBalance]]] = {}
     for row in rows:
         info = row.payload
         if not isinstance(info, BankRowInfo) or info.balance is None:
             continue
-        balance = info.balance
-        key = (balance.currency, balance.type)
-        sums[key] = exact_add(sums.get(key, Decimal(0)), balance.signed_amount)
-    return tuple(
-        TotalLine(currency, kind, amount, number.amount(amount))
-        for (currency, kind), amount in sorted(sums.items())
-    )
+        entry = accounts.setdefault(info.account.account_id, (info.account, []))
+        entry[1].append(info.balance)
+    lines: list[TotalLine] = []
+    for total in totals_by_currency(accounts.values()):
+        if total.deposit_accounts:
+            label = f"own money ({', '.join(total.own_types)})"
+            lines.append(TotalLine(total.currency, label, total.own, number.amount(total.own)))
+        if total.credit_accounts:
+            label = f"owed on cards and loans ({', '.join(total.owed_types)})"
+            lines.append(TotalLine(total.currency, label, total.owed, number.amount(total.owed)))
+        if total.credit_available:
+            lines.append(TotalLine(
+                total.currency, CREDIT_AVAILABLE_LABEL, total.credit_available,
+                number.amount(total.credit_available),
+            ))
+    return tuple(lines)
+
+
+CREDIT_AVAILABLE_LABEL = "credit available (not added)"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from balance_desk.money import exact_add, exact_sum, plain
@@ -95,9 +97,17 @@ def build_crypto_table(result: RevolutXResult, number: NumberFormat) -> TableDat
                 warning=" ".join(warnings) or None,
             )
         )
-    sums: dict[str, TotalLine] = {}
-    for balance in result.balances:
-        previous = sums.get(balance.currency)
-        amount = balance.total if previous is None else exact_add(previous.amount, balance.total)
-        sums[balance.currency] = TotalLine(balance.currency, "Total", amount, number.amount(amount))
-    return TableData(rows=tuple(rows), totals=tuple(sums[c] for c in sorted(sums)))
+    return TableData(rows=tuple(rows), totals=crypto_totals(rows, number))
+
+
+def crypto_totals(rows: Sequence[TableRow], number: NumberFormat) -> tuple[TotalLine, ...]:
+    """The total per currency of these rows (all of them, or the ones a filter shows)."""
+    sums: dict[str, Decimal] = {}
+    for row in rows:
+        currency, total = row.values[0], row.values[4]
+        if isinstance(currency, str) and isinstance(total, Decimal):
+            sums[currency] = exact_add(sums.get(currency, Decimal(0)), total)
+    return tuple(
+        TotalLine(currency, "Total", sums[currency], number.amount(sums[currency]))
+        for currency in sorted(sums)
+    )

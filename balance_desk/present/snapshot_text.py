@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from balance_desk.money import plain
+from balance_desk.present.bank_totals import BankTotal, bank_totals
 
 if TYPE_CHECKING:
-    from balance_desk.model import BankResult, ErrorInfo, RevolutXResult, Snapshot
+    from balance_desk.model import BankBalance, BankResult, ErrorInfo, RevolutXResult, Snapshot
 
 
 def _error_line(error: ErrorInfo | None) -> str:
@@ -78,17 +79,41 @@ def render_bank(result: BankResult) -> list[str]:
                     bal.type,
                     plain(bal.signed_amount),
                     bal.currency,
+                    plain(bal.included_credit) if _has_included(bal) else "-",
+                    plain(bal.own_money),
                     plain(bal.amount_with_unused_credit),
                     bal.date_time.isoformat(timespec="minutes"),
                 ]
             )
     if rows:
         lines += _table(
-            ["Account", "Balance type", "Amount", "Currency", "With unused credit", "As of"],
+            ["Account", "Balance type", "Amount", "Currency", "Included credit", "Own money",
+             "With unused credit", "As of"],
             rows,
             2,
         )
+    totals = bank_totals((a.account, a.balances) for a in result.accounts if a.balances)
+    if totals:
+        lines.append("Totals (one balance per account; credit is never added):")
+        lines += [f"  {_total_line(total)}" for total in totals]
     return lines + notes
+
+
+def _has_included(balance: BankBalance) -> bool:
+    return any(line.included for line in balance.counted_lines)
+
+
+def _total_line(total: BankTotal) -> str:
+    parts = []
+    if total.deposit_accounts:
+        parts.append(f"own money {plain(total.own)} ({', '.join(total.own_types)})")
+    if total.credit_accounts:
+        parts.append(
+            f"owed on cards and loans {plain(total.owed)} ({', '.join(total.owed_types)})"
+        )
+    if total.credit_available:
+        parts.append(f"credit available {plain(total.credit_available)} (not added)")
+    return f"{total.currency}: " + " · ".join(parts)
 
 
 def render_snapshot(snapshot: Snapshot) -> str:

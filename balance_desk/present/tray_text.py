@@ -32,16 +32,6 @@ ERROR_WORDS: dict[str, str] = {
 }
 # A figure older than this many refresh intervals counts as stale even without an error.
 STALE_AFTER_INTERVALS = 3
-# Which bank balance stands for an account in the totals: the money usable now first. Adding up
-# several types of one account would count the same money twice.
-BANK_TYPE_PREFERENCE = (
-    "InterimAvailable",
-    "ClosingAvailable",
-    "InterimBooked",
-    "ClosingBooked",
-    "Expected",
-    "ForwardAvailable",
-)
 
 
 @dataclass(frozen=True)
@@ -73,19 +63,14 @@ def crypto_totals(result: RevolutXResult) -> dict[str, Decimal]:
 
 
 def bank_totals(result: BankResult) -> dict[str, Decimal]:
-    """One balance per account (the preferred type it reports), signed, summed per currency."""
-    totals: dict[str, Decimal] = {}
-    for account in result.accounts:
-        if not account.balances:
-            continue
-        by_type = {b.type: b for b in account.balances}
-        chosen = next(
-            (by_type[t] for t in BANK_TYPE_PREFERENCE if t in by_type), account.balances[0]
-        )
-        totals[chosen.currency] = exact_add(
-            totals.get(chosen.currency, Decimal(0)), chosen.signed_amount
-        )
-    return totals
+    """Per currency what you own less what you owe, one balance per account, credit never
+    added (`present.bank_totals`)."""
+    from balance_desk.present.bank_totals import bank_totals as by_currency
+
+    return {
+        total.currency: total.net
+        for total in by_currency((a.account, a.balances) for a in result.accounts)
+    }
 
 
 def totals_of(result: SourceResult) -> dict[str, Decimal]:

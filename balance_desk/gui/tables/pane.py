@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
@@ -111,9 +111,14 @@ class BreakdownPane(QWidget):
         title: str,
         columns: Sequence[Column],
         parent: QWidget | None = None,
+        *,
+        totals_of: Callable[[Sequence[TableRow]], tuple[TotalLine, ...]] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName(f"{name}Pane")
+        # Totals of the rows a filter shows (the table's own totals when nothing is filtered).
+        self._totals_of = totals_of
+        self._table_totals: tuple[TotalLine, ...] = ()
         self.model = BreakdownModel(columns)
         self.model.setParent(self)
         self.proxy = BreakdownProxy(self.model)
@@ -168,9 +173,9 @@ class BreakdownPane(QWidget):
         rows = table.rows if table is not None else ()
         self.model.set_rows(rows)
         self.model.set_stale(stale)
-        self._totals = table.totals if table is not None else ()
+        self._table_totals = table.totals if table is not None else ()
         self._stale_rows = table.stale_rows if table is not None else 0
-        self._render_footer()
+        self._refresh_totals()
         self._update_count()
         if rows and not self._sized:
             self._sized = True
@@ -212,6 +217,19 @@ class BreakdownPane(QWidget):
     def _filter_changed(self, text: str) -> None:
         self.proxy.set_filter_text(text)
         self._update_count()
+        self._refresh_totals()
+
+    def _refresh_totals(self) -> None:
+        """Totals follow the filter: "zzz" that matches nothing shows no totals at all."""
+        if self._totals_of is None or not self.filter.text():
+            self._totals = self._table_totals
+        else:
+            shown = [
+                self.model.row_at(self.proxy.mapToSource(self.proxy.index(r, 0)).row())
+                for r in range(self.proxy.rowCount())
+            ]
+            self._totals = self._totals_of(shown)
+        self._render_footer()
 
     def _update_count(self) -> None:
         shown, total = self.proxy.rowCount(), self.model.rowCount()
@@ -238,14 +256,20 @@ class BreakdownPane(QWidget):
             # One total per currency (crypto): a compact line, then a pointer for long lists.
             shown = list(by_currency.items())[:MAX_FOOTER_CURRENCIES]
             # No-break spaces keep a currency and its figure together when the line wraps.
-            text = "Totals:  " + "   ·   ".join(
+            head = (
+                f"Totals of the {self.proxy.rowCount()} rows shown:  " if self.filter.text()
+                else "Totals:  "
+            )
+            text = head + "   ·   ".join(
                 f"{currency}\u00a0{PRIVACY_MASK if privacy else lines[0].text}"
                 for currency, lines in shown
             )
             if len(by_currency) > len(shown):
                 text += f"   … and {len(by_currency) - len(shown)} more currencies in the table"
             return text
-        parts = []
+        parts = [] if not self.filter.text() else [
+            f"Totals of the {self.proxy.rowCount()} rows the filter shows:"
+        ]
         for currency, lines in by_currency.items():
             figures = "   ·   ".join(
                 f"{line.label}\u00a0{PRIVACY_MASK if privacy else line.text}" for line in lines

@@ -165,8 +165,8 @@ class MainWindow(QMainWindow):
         from balance_desk.gui.tables.bank_detail import BankDetailPane
         from balance_desk.gui.tables.pane import BreakdownPane
         from balance_desk.gui.window.notice import NoticeBar
-        from balance_desk.present.bank_table import BANK_COLUMNS
-        from balance_desk.present.crypto_table import CRYPTO_COLUMNS
+        from balance_desk.present.bank_table import BANK_COLUMNS, bank_totals
+        from balance_desk.present.crypto_table import CRYPTO_COLUMNS, crypto_totals
         from balance_desk.present.status_text import SETUP_LINK
         from balance_desk.present.updates import SourceUpdate
 
@@ -184,8 +184,14 @@ class MainWindow(QMainWindow):
         app_notice.link_activated.connect(self._link)
         self._central_layout.insertWidget(0, app_notice)
         self._central_layout.insertWidget(1, demo_banner)
-        crypto_pane = BreakdownPane("crypto", "Crypto", CRYPTO_COLUMNS, self.tabs)
-        bank_pane = BreakdownPane("bank", "Bank", BANK_COLUMNS, self.tabs)
+        crypto_pane = BreakdownPane(
+            "crypto", "Crypto", CRYPTO_COLUMNS, self.tabs,
+            totals_of=lambda rows: crypto_totals(rows, number),
+        )
+        bank_pane = BreakdownPane(
+            "bank", "Bank", BANK_COLUMNS, self.tabs,
+            totals_of=lambda rows: bank_totals(rows, number),
+        )
         detail = BankDetailPane(number, self.tabs)
         splitter = QSplitter(Qt.Orientation.Vertical, self.tabs)
         splitter.setObjectName("bankSplitter")

@@ -130,6 +130,28 @@ def test_filter_box_narrows_each_table(qtbot: QtBot, gui_app: App) -> None:
     assert shown_rows(bank) == []
 
 
+def test_totals_follow_the_filter(qtbot: QtBot, gui_app: App) -> None:
+    gui_app.wait_done(qtbot)
+    crypto = gui_app.window.crypto_pane
+    assert "BTC" in crypto.footer.text() and "ETH" in crypto.footer.text()
+    QTest.keyClicks(crypto.filter, "eth")
+    assert crypto.footer.text().startswith("Totals of the 1 rows shown:")
+    assert "ETH" in crypto.footer.text() and "BTC" not in crypto.footer.text()
+
+    bank = gui_app.window.bank_pane
+    everything = bank.footer.text()
+    assert "CHF totals" in everything and "JPY totals" in everything
+    bank.filter.setText("zzz")
+    assert bank.count.text().startswith("0 of ")
+    assert bank.footer.isHidden()  # no totals for rows that are not shown
+    bank.filter.setText("card")
+    text = bank.footer.text()
+    assert "owed on cards and loans (InterimBooked)" in text
+    assert "-250.75" in text and "own money" not in text and "CHF" not in text
+    bank.filter.clear()
+    assert bank.footer.text() == everything
+
+
 def visible_texts(app: App) -> list[str]:
     window = app.window
     texts = [window.windowTitle()]
