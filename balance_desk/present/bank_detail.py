@@ -12,12 +12,12 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from balance_desk.money import PRIVACY_MASK
-from balance_desk.present.bank_table import BankRowInfo
+from balance_desk.present.bank_table import BankRowInfo, is_available_type
 from balance_desk.present.formatting import NumberFormat, local_time
 
 if TYPE_CHECKING:
     # Types only: pydantic is not imported before the window has painted.
-    from balance_desk.model import BankBalance, CreditLine
+    from balance_desk.model import BankAccount, BankBalance, CreditLine
 
 BALANCE_TYPE_MEANINGS: dict[str, str] = {
     "InterimAvailable": (
@@ -50,11 +50,24 @@ BALANCE_TYPE_MEANINGS: dict[str, str] = {
     ),
 }
 
-CREDIT_CARD_SUBTYPES = frozenset({"CreditCard", "Loan"})
-CREDIT_CARD_CAVEAT = (
-    "This is a credit card: an “available” figure here is the unused part of your credit "
-    "limit, money you could still borrow, not money you own. A Debit balance is what you owe."
-)
+CREDIT_CAVEATS: dict[str, tuple[str, str]] = {
+    "CreditCard": ("Credit card", (
+        "This is a credit card: an “available” figure here is the unused part of your credit "
+        "limit, money you could still borrow, not money you own. A Debit balance is what you owe."
+    )),
+    "ChargeCard": ("Charge card", (
+        "This is a charge card: its balance is what you owe, paid off in full each month; an "
+        "“available” figure is spending room, not money you own."
+    )),
+    "Loan": ("Loan", (
+        "This is a loan (Revolut reported its credit cards as loans before March 2026): its "
+        "balance is what you still owe; an “available” figure is credit you could still draw, "
+        "not money you own."
+    )),
+    "Mortgage": ("Mortgage", (
+        "This is a mortgage: its balance is what you still owe on it, not money you own."
+    )),
+}
 CREDIT_LINE_TYPES: dict[str, str] = {
     "Available": "the unused part of the credit facility",
     "Credit": "a credit limit",
@@ -62,6 +75,20 @@ CREDIT_LINE_TYPES: dict[str, str] = {
     "Pre-Agreed": "an arranged (pre-agreed) overdraft limit",
     "Temporary": "a temporary credit line",
 }
+
+
+def sign_words(account: BankAccount, balance: BankBalance) -> str:
+    """What the sign means for this account: the table's Credit/Debit column says the same."""
+    if balance.credit_debit == "Debit":
+        return "Debit: money you owe, so it is shown negative."
+    if account.is_credit and is_available_type(balance):
+        return (
+            "Credit available: what you can still spend or draw, mostly the unused part of your "
+            "limit; not money you own."
+        )
+    if account.is_credit:
+        return "Credit: the bank owes you this (more was paid in than was owed)."
+    return "Credit: money in your favour."
 
 
 def explain_balance_type(kind: str) -> str:
@@ -90,15 +117,13 @@ def detail_html(info: BankRowInfo | None, number: NumberFormat, privacy: bool) -
     if balance is None:
         return "".join(parts)
     parts.append(
-        f"<p><b>{escape(balance.type)}</b>: {escape(explain_balance_type(balance.type))}</p>"
+        f"<p><b>{escape(balance.type)}</b>: "
+        f"{escape(explain_balance_type(balance.standard_type))}</p>"
     )
-    if account.account_subtype in CREDIT_CARD_SUBTYPES:
-        parts.append(f"<p><b>Credit card:</b> {escape(CREDIT_CARD_CAVEAT)}</p>")
-    sign = (
-        "Debit: money you owe, so it is shown negative."
-        if balance.credit_debit == "Debit"
-        else "Credit: money in your favour."
-    )
+    caveat = CREDIT_CAVEATS.get(account.account_subtype or "")
+    if caveat is not None:
+        parts.append(f"<p><b>{escape(caveat[0])}:</b> {escape(caveat[1])}</p>")
+    sign = sign_words(account, balance)
     parts.append(
         f"<p>{money(escape(number.amount(balance.signed_amount)))} {escape(balance.currency)}"
         f" — {sign} As of {escape(local_time(balance.date_time))}.</p>"

@@ -87,7 +87,7 @@ def _balance_row(
         account.display_name,
         account.account_subtype or MISSING,
         balance.type,
-        balance.credit_debit,
+        indicator_words(account, balance),
         number.amount(balance.signed_amount),
         balance.currency,
         number.amount(included) if has_included else MISSING,
@@ -104,6 +104,22 @@ def _balance_row(
         stale_note=stale_note,
         payload=BankRowInfo(account, balance, stale_note),
     )
+
+
+def is_available_type(balance: BankBalance) -> bool:
+    return balance.standard_type in AVAILABLE_TYPES
+
+
+AVAILABLE_TYPES = frozenset(
+    {"InterimAvailable", "ClosingAvailable", "OpeningAvailable", "ForwardAvailable"}
+)
+
+
+def indicator_words(account: BankAccount, balance: BankBalance) -> str:
+    """The Credit/Debit cell: a card's or a loan's available figure is credit, not money."""
+    if balance.credit_debit == "Credit" and account.is_credit and is_available_type(balance):
+        return "Credit available"
+    return balance.credit_debit
 
 
 def _not_added(balance: BankBalance) -> str:

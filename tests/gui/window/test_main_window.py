@@ -246,6 +246,29 @@ def test_detail_pane_explains_the_balance_type_and_the_credit_card_caveat(
     assert "settled" in gui_app.window.detail.toPlainText()
 
 
+def test_the_table_and_the_detail_pane_agree_about_credit(qtbot: QtBot, gui_app: App) -> None:
+    gui_app.wait_done(qtbot)
+    bank = gui_app.window.bank_pane
+    rows = shown_rows(bank)
+    card = next(i for i, r in enumerate(rows) if r[1] == "CreditCard" and
+                r[2] == "InterimAvailable")
+    assert rows[card][3] == "Credit available"
+    bank.view.setCurrentIndex(bank.proxy.index(card, 0))
+    text = gui_app.window.detail.toPlainText()
+    assert "Credit available: what you can still spend" in text
+    assert "money in your favour" not in text
+    loan = next(i for i, r in enumerate(rows) if r[1] == "Loan" and r[2] == "InterimAvailable")
+    assert rows[loan][3] == "Credit available"
+    bank.view.setCurrentIndex(bank.proxy.index(loan, 0))
+    text = gui_app.window.detail.toPlainText()
+    assert "This is a loan" in text and "This is a credit card" not in text
+    current = next(i for i, r in enumerate(rows) if r[0] == "Main GBP" and
+                   r[2] == "InterimAvailable")
+    assert rows[current][3] == "Credit"
+    bank.view.setCurrentIndex(bank.proxy.index(current, 0))
+    assert "money in your favour" in gui_app.window.detail.toPlainText()
+
+
 def test_the_last_good_table_sent_again_after_a_failure_is_not_rebuilt(
     qtbot: QtBot, gui_app: App, monkeypatch: pytest.MonkeyPatch
 ) -> None:
