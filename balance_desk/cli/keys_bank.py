@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from balance_desk.cli.args import UsageError, read_secret
+from balance_desk.cli.args import UsageError, invocation, read_secret
 from balance_desk.config import BANK_PRESETS, BankSettings, Settings
 from balance_desk.credentials import BankCredentials, CredentialStore
 from balance_desk.errors import EXIT_OK, ConfigError
@@ -21,7 +21,7 @@ from balance_desk.setup.bank import (
     token_expiry,
     token_problems,
 )
-from balance_desk.setup.common import save_setup
+from balance_desk.setup.common import save_setup, stored_words
 from balance_desk.sources.http import check_api_root
 from balance_desk.sources.open_banking.files import load_certificate
 
@@ -148,7 +148,7 @@ def keys_set_bank(
     )
     save_setup(BANK, store, creds, section, fallback=settings)
 
-    print(f"Saved the bank credentials in the system keyring ({store.backend_name}).", file=out)
+    print(stored_words(BANK.title, store.backend_name), file=out)
     print(f"  bank:          {preset}, {url} (financial id {financial_id})", file=out)
     print(
         f"  certificate:   {transport.subject}, valid until {transport.not_after:%Y-%m-%d}",
@@ -167,7 +167,7 @@ def keys_set_bank(
             f"{transport.not_after:%Y-%m-%d}; renew it soon.",
             file=sys.stderr,
         )
-    print("Try it: balance-desk snapshot --source bank", file=out)
+    print(f"Try it: {invocation()} snapshot --source bank", file=out)
     return EXIT_OK
 
 

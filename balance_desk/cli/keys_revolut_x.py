@@ -11,15 +11,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from balance_desk.cli.args import UsageError, read_secret
+from balance_desk.cli.args import UsageError, invocation, read_secret
 from balance_desk.config import REVOLUT_X_DEFAULT_URL, RevolutXSettings, Settings
 from balance_desk.credentials import CredentialStore, RevolutXCredentials, mask_tail
 from balance_desk.errors import ConfigError
-from balance_desk.setup.common import save_setup
+from balance_desk.setup.common import save_setup, stored_words
 from balance_desk.setup.revolut_x import (
     REVOLUT_X,
     api_key_problem,
-    api_key_shape_note,
     read_key_file,
     settings_section,
 )
@@ -38,9 +37,6 @@ def _checked_api_key(value: str) -> str:
     problem = api_key_problem(key)
     if problem:
         raise UsageError(problem)
-    note = api_key_shape_note(key)
-    if note:
-        print(f"Note: {note} Stored anyway.", file=sys.stderr)
     return key
 
 
@@ -86,19 +82,27 @@ def set_revolut_x(args: argparse.Namespace, store: CredentialStore) -> None:
             "new pair with `balance-desk keys generate revolut-x`."
         )
     stored_key = existing.api_key if existing is not None else ""
+    changes = [args.private_key, args.url, args.ca_bundle]
     if stored_key and args.api_key_file is None and not sys.stdin.isatty():
+        if not any(changes):
+            raise UsageError(
+                "Nothing to change: the Revolut X keys are stored already. Give --api-key-file, "
+                "--private-key, --url or --ca-bundle to change them (keys show lists them)."
+            )
         api_key = stored_key  # only the key file or the settings change
     else:
         prompt = "Revolut X API key (Enter keeps the stored one): " if stored_key else (
             "Revolut X API key: "
         )
         entered = read_secret(args.api_key_file, prompt, required=not stored_key)
+        if not entered and not any(changes):
+            raise UsageError("Nothing to change: the stored Revolut X keys are kept as they are.")
         api_key = _checked_api_key(entered) if entered else stored_key
     creds = RevolutXCredentials(api_key=api_key, private_key_pem=private_pem)
     settings = save_setup(REVOLUT_X, store, creds, new_settings, fallback=settings).settings
-    print(f"Stored the Revolut X credentials in the keyring ({store.backend_name}).")
+    print(stored_words(REVOLUT_X.title, store.backend_name))
     print(*show_revolut_x(store, settings)[1:], sep="\n")
-    print("Check them against Revolut X with: balance-desk snapshot --source revolut-x")
+    print(f"Check them against Revolut X with: {invocation()} snapshot --source revolut-x")
 
 
 def generate_revolut_x(store: CredentialStore) -> None:
@@ -114,9 +118,10 @@ def generate_revolut_x(store: CredentialStore) -> None:
     print("1. Add this public key in Revolut X at", API_KEYS_PAGE)
     print("   (Add API key, paste it, choose the permissions and optionally an IP allow-list):\n")
     print(public_key_pem(key))
+    command = invocation()
     print("2. Revolut X then shows the API key. Store it with:")
-    print("   balance-desk keys set revolut-x            (asks for it without echo)")
-    print("   or: balance-desk keys set revolut-x --api-key-file FILE   (- for stdin)")
+    print(f"   {command} keys set revolut-x            (asks for it without echo)")
+    print(f"   or: {command} keys set revolut-x --api-key-file FILE   (- for stdin)")
 
 
 def show_revolut_x(store: CredentialStore, settings: Settings) -> list[str]:

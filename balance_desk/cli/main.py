@@ -55,15 +55,28 @@ def build_parser() -> argparse.ArgumentParser:
     rx.add_argument("--url", metavar="API_ROOT", help="API root (default: production)")
     rx.add_argument("--ca-bundle", metavar="PATH", help="CA bundle for a proxy or test server")
     bank = set_src.add_parser("bank", help="Open Banking tokens and transport certificate")
-    bank.add_argument("--preset", choices=["revolut", "revolut-sandbox", "custom"])
-    bank.add_argument("--url", metavar="API_ROOT")
-    bank.add_argument("--financial-id", metavar="ID")
-    bank.add_argument("--access-token-file", metavar="F")
-    bank.add_argument("--refresh-token-file", metavar="F")
-    bank.add_argument("--client-id", metavar="ID")
+    bank.add_argument(
+        "--preset", choices=["revolut", "revolut-sandbox", "custom"],
+        help="which bank (default: revolut; custom needs --url and --financial-id)",
+    )
+    bank.add_argument("--url", metavar="API_ROOT", help="API root of a custom bank (https://)")
+    bank.add_argument(
+        "--financial-id", metavar="ID", help="a custom bank's x-fapi-financial-id"
+    )
+    bank.add_argument(
+        "--access-token-file", metavar="F", help="file holding the access token (- = stdin)"
+    )
+    bank.add_argument(
+        "--refresh-token-file", metavar="F", help="file holding the refresh token (- = stdin)"
+    )
+    bank.add_argument(
+        "--client-id", metavar="ID", help="your Open Banking app's client id (for refreshing)"
+    )
     bank.add_argument("--cert", metavar="PATH", help="transport certificate (PEM)")
     bank.add_argument("--key", metavar="PATH", help="transport certificate's private key (PEM)")
-    bank.add_argument("--key-passphrase-file", metavar="F")
+    bank.add_argument(
+        "--key-passphrase-file", metavar="F", help="passphrase of an encrypted key (- = stdin)"
+    )
     bank.add_argument("--ca-bundle", metavar="PATH", help="CA bundle of the bank's server")
 
     gen = keys_cmd.add_parser("generate", help="create a new key pair")
@@ -72,11 +85,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     keys_cmd.add_parser("show", help="what is configured (never a secret)")
     delete = keys_cmd.add_parser("delete", help="remove a source's credentials")
-    delete.add_argument("source", choices=["revolut-x", "bank"])
+    delete.add_argument("source", choices=["revolut-x", "bank"], help="revolut-x or bank")
 
     snap = commands.add_parser("snapshot", help="fetch balances with the stored credentials")
     snap.add_argument("--json", action="store_true", help="print the JSON document")
-    snap.add_argument("--source", choices=["revolut-x", "bank", "all"], default="all")
+    snap.add_argument(
+        "--source", choices=["revolut-x", "bank", "all"], default="all",
+        help="which source to fetch (default: all)",
+    )
     snap.add_argument(
         "--unattended",
         action="store_true",

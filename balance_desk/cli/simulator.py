@@ -6,18 +6,23 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
-from balance_desk.cli.args import UsageError
+from balance_desk.cli.args import UsageError, invocation
 
 
 def cmd_simulator(args: argparse.Namespace) -> int:
     from balance_desk.simulator.console import RunningSimulator, run_foreground, start_revolut_x
     from balance_desk.simulator.open_banking.console import start_bank
 
+    command = invocation()  # the printed commands run as printed, from a checkout too
+
     def revolut_x(workdir: Path) -> RunningSimulator:
-        return start_revolut_x(args.port, workdir)
+        return start_revolut_x(args.port, workdir, command)
+
+    def bank(workdir: Path) -> RunningSimulator:
+        return start_bank(workdir, command)
 
     # Each simulator is one starter; the bank listens on any free port.
-    starters: list[Callable[[Path], RunningSimulator]] = [revolut_x, start_bank]
+    starters: list[Callable[[Path], RunningSimulator]] = [revolut_x, bank]
     try:
         return run_foreground(starters)
     except OSError as exc:

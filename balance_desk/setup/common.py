@@ -58,6 +58,11 @@ def describe_error(error: ErrorInfo) -> str:
     return "\n".join(lines)
 
 
+def stored_words(title: str, backend: str) -> str:
+    """One wording, for every source, of where a set-up went."""
+    return f"Stored the {title} credentials in the system keyring ({backend})."
+
+
 def plural(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
 

@@ -39,16 +39,18 @@ def api_key_problem(key: str) -> str | None:
             "The API key has spaces, line breaks or characters an API key never has; "
             "copy it again."
         )
-    return None
+    return api_key_shape_note(key)
 
 
 def api_key_shape_note(key: str) -> str | None:
-    """A warning (not a refusal) for a key of the wrong length: it may have been cut short."""
-    if not key or API_KEY_SHAPE.fullmatch(key) or api_key_problem(key):
+    """Why a key cannot be a Revolut X API key by its length or letters (it may have been cut
+    short when copied), or None. Shown as the user types, and refused when saving."""
+    if not key or API_KEY_SHAPE.fullmatch(key):
         return None
     return (
-        f"Revolut X API keys are 64 letters and digits; this one has {len(key)} characters. "
-        "Check that it was copied whole."
+        f"Revolut X API keys are 64 letters and digits; this one has {len(key)} characters"
+        f"{'' if key.isalnum() else ', not all of them letters or digits'}. Check that it was "
+        "copied whole."
     )
 
 

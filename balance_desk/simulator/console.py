@@ -33,7 +33,9 @@ def _write_private(path: Path, text: str) -> None:
         handle.write(text)
 
 
-def start_revolut_x(port: int, workdir: Path) -> RunningSimulator:
+def start_revolut_x(port: int, workdir: Path, command: str = "balance-desk") -> RunningSimulator:
+    """The Revolut X simulator; `command` is how the user runs Balance Desk (the printed
+    commands must run as printed)."""
     server = RevolutXSimulator(port=port).start()
     key_file = workdir / "revolut-x-api-key.txt"
     pem_file = workdir / "revolut-x-private.pem"
@@ -44,10 +46,10 @@ def start_revolut_x(port: int, workdir: Path) -> RunningSimulator:
         [
             f"Revolut X simulator: {server.api_root}",
             "  Point Balance Desk at it with its throwaway demo key (this replaces any Revolut X",
-            "  key stored in your keyring; `balance-desk --demo` needs no keys at all):",
-            f"    balance-desk keys set revolut-x --url {server.api_root} \\",
+            f"  key stored in your keyring; `{command} --demo` needs no keys at all):",
+            f"    {command} keys set revolut-x --url {server.api_root} \\",
             f"      --api-key-file {key_file} --private-key {pem_file}",
-            "    balance-desk snapshot --source revolut-x",
+            f"    {command} snapshot --source revolut-x",
         ],
     )
 

@@ -62,7 +62,7 @@ def test_set_stores_secrets_in_the_keyring_and_the_rest_in_settings(
 ) -> None:
     tmp = files(tmp_path, sim)
     out = run_set(set_args(sim, tmp), memory_store)
-    assert "Saved the bank credentials" in out
+    assert "Stored the bank credentials in the system keyring" in out
     creds = memory_store.get_bank()
     assert creds is not None
     assert creds.access_token == tmp["access"].read_text().strip()
@@ -230,7 +230,7 @@ def test_cli_set_then_snapshot_json_is_the_exact_document(
         tmp = files(tmp_path, live)
         done = _cli(data_home, *set_args(live, tmp))
         assert done.returncode == 0, done.stderr
-        assert "Saved the bank credentials" in done.stdout
+        assert "Stored the bank credentials in the system keyring" in done.stdout
         snap = _cli(data_home, "snapshot", "--json", "--source", "bank")
         assert snap.returncode == 0, snap.stderr
         shown = _cli(data_home, "keys", "show")

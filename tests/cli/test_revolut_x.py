@@ -90,7 +90,7 @@ def test_set_show_and_snapshot(
 ) -> None:
     stored = _set_keys(sim, tmp_path)
     assert stored.returncode == 0, stored.stderr
-    assert "Stored the Revolut X credentials" in stored.stdout
+    assert "Stored the Revolut X credentials in the system keyring" in stored.stdout
     assert sim.api_key not in stored.stdout + stored.stderr
 
     shown = run("keys", "show")

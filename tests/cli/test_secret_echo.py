@@ -27,3 +27,45 @@ def test_usage_errors_do_not_repeat_the_arguments(
     out, err = capsys.readouterr()
     assert SECRET not in out + err
     assert "error" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["snapshot", "--jsn"], "unknown option --jsn (did you mean --json?)"),
+        (["--verbos"], "unknown option --verbos (did you mean --verbose?)"),
+        (["keys", "set", "revolut-x", "--api-key", SECRET],
+         "unknown option --api-key (did you mean --api-key-file?); 1 other argument not "
+         "understood (not repeated: one may be a secret)"),
+        ([f"--api-key={SECRET}"], "unknown option --api-key"),
+        (["snapshot", "--" + "x" * 64], "1 other argument not understood"),
+    ],
+)
+def test_a_mistyped_option_is_named_with_the_nearest_real_one(
+    argv: list[str], words: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert words in err and err.rstrip().endswith("See --help.")
+    assert SECRET not in err and "x" * 64 not in err
+
+
+def test_every_option_and_argument_has_help() -> None:
+    import argparse
+
+    from balance_desk.cli.main import build_parser
+
+    missing = []
+
+    def walk(parser: argparse.ArgumentParser, path: str) -> None:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    walk(sub, f"{path} {name}")
+            elif not action.help:
+                missing.append(f"{path} {action.option_strings or action.dest}")
+
+    walk(build_parser(), "balance-desk")
+    assert missing == []

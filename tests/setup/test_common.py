@@ -123,3 +123,16 @@ def test_usage_problems_stay_usage_problems_on_the_command_line(
     )
     with pytest.raises(UsageError, match="far too large to be a private key file"):
         set_revolut_x(args, memory_store)
+
+
+def test_with_nothing_to_change_the_command_line_says_so(
+    memory_store: CredentialStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    memory_store.set_revolut_x(OLD)
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    args = argparse.Namespace(
+        api_key_file=None, private_key=None, passphrase_file=None, url=None, ca_bundle=None,
+    )
+    with pytest.raises(UsageError, match=r"^Nothing to change"):
+        set_revolut_x(args, memory_store)
+    assert memory_store.get_revolut_x() == OLD

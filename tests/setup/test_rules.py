@@ -36,20 +36,22 @@ def test_an_api_key_is_refused_in_the_same_words_everywhere(qtbot: QtBot, key: s
     assert words in page.find_problems()
 
 
-def test_a_short_api_key_is_a_warning_not_a_refusal(
-    qtbot: QtBot, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("key", ["A" * 40, "A" * 65, "A" * 63 + "-", "A" * 63 + "_"])
+def test_a_key_of_the_wrong_length_or_letters_is_refused_everywhere(
+    qtbot: QtBot, key: str
 ) -> None:
-    short = "A" * 40
-    assert api_key_problem(short) is None
-    note = api_key_shape_note(short)
-    assert note and "this one has 40 characters" in note
-    assert _checked_api_key(short) == short
-    assert note in capsys.readouterr().err
+    words = api_key_problem(key)
+    assert words and "Revolut X API keys are 64 letters and digits" in words
+    assert words == api_key_shape_note(key)  # the hint while typing says the same
+    with pytest.raises(UsageError) as raised:
+        _checked_api_key(key)
+    assert str(raised.value) == words
     page = RevolutXPage()
     qtbot.addWidget(page)
-    page.api_key.setText(short)
+    page.api_key.setText(key)
     page.revalidate()
-    assert page.api_key_hint.text() == note
+    assert page.api_key_hint.text() == words
+    assert words in page.find_problems()
 
 
 def test_a_huge_key_file_is_refused_in_the_same_words(qtbot: QtBot, tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ def _write_private(path: Path, text: str) -> Path:
     return path
 
 
-def start_bank(workdir: Path) -> RunningSimulator:
+def start_bank(workdir: Path, command: str = "balance-desk") -> RunningSimulator:
     """The bank simulator on a free loopback port, its first tokens written to `workdir` (its
     certificates live in its own temporary folder until it stops)."""
     server = BankSimulator().start()
@@ -34,13 +34,13 @@ def start_bank(workdir: Path) -> RunningSimulator:
             f"Bank (Open Banking) simulator: {server.url} (mutual TLS)",
             "  Point Balance Desk at it with its throwaway certificate and tokens (this replaces",
             "  any bank credentials stored in your keyring):",
-            f"    balance-desk keys set bank --preset custom --url {server.url} \\",
+            f"    {command} keys set bank --preset custom --url {server.url} \\",
             f"      --financial-id {server.financial_id} \\",
             f"      --cert {tls.client.cert_path} --key {tls.client.key_path} \\",
             f"      --ca-bundle {tls.ca_cert} \\",
             f"      --access-token-file {access} --refresh-token-file {refresh} \\",
             "      --client-id sim-client",
-            "    balance-desk snapshot --source bank",
+            f"    {command} snapshot --source bank",
             "  Access tokens last an hour and are refreshed at /token; unattended requests",
             "  (snapshot --unattended) are limited to 4 a day per account, as at the bank.",
         ],
