@@ -370,7 +370,9 @@ def run(args: argparse.Namespace) -> int:
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "balance-desk"])
     assert isinstance(app, QApplication)
     app.setApplicationName(APP_NAME)
-    app.setApplicationDisplayName(APP_NAME)
+    # No application display name: Qt appends it to every window title that does not already
+    # end with it, so "Balance Desk — Demo data" became "… — Demo data — Balance Desk". Each
+    # window's title names the app itself.
     # Before any window exists: Wayland matches windows to the launcher (and its icon) by this.
     app.setDesktopFileName(APP_ID)
     controller = AppController(

@@ -7,13 +7,10 @@ application cannot switch platforms once it exists.
 from __future__ import annotations
 
 import json
-import os
-import select
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -70,45 +67,25 @@ app.exec()
 
 
 @pytest.fixture
-def tray_host(tmp_path: Path) -> Iterator[dict[str, str]]:
-    xvfb_bin, trayer_bin = shutil.which("Xvfb"), shutil.which("trayer")
-    if xvfb_bin is None or trayer_bin is None:
-        pytest.skip("needs Xvfb and trayer (scripts/setup installs them)")
-    # -displayfd: Xvfb picks a free display and writes its number once it accepts clients.
-    read_end, write_end = os.pipe()
-    xvfb = subprocess.Popen(
-        [xvfb_bin, "-displayfd", str(write_end), "-screen", "0", "1024x768x24",
-         "-nolisten", "tcp"],
-        pass_fds=(write_end,),
+def tray_host(xvfb: dict[str, str]) -> Iterator[dict[str, str]]:
+    trayer_bin = shutil.which("trayer")
+    if trayer_bin is None:
+        pytest.skip("needs trayer (scripts/setup installs it)")
+    trayer = subprocess.Popen(
+        [trayer_bin, "--edge", "top", "--align", "right", "--width", "10",
+         "--height", "32", "--SetDockType", "true"],
+        env=xvfb,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    os.close(write_end)
-    trayer = None
     try:
-        ready, _, _ = select.select([read_end], [], [], 15)
-        number = os.read(read_end, 64).decode().strip() if ready else ""
-        if not number.isdigit():
-            pytest.fail("Xvfb did not start")
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("WAYLAND", "QT_QPA"))}
-        env.update(DISPLAY=f":{number}", QT_QPA_PLATFORM="xcb", HOME=str(tmp_path))
-        trayer = subprocess.Popen(
-            [trayer_bin, "--edge", "top", "--align", "right", "--width", "10",
-             "--height", "32", "--SetDockType", "true"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        yield env
+        yield xvfb
     finally:
-        os.close(read_end)
-        for process in (trayer, xvfb):
-            if process is not None:
-                process.terminate()
-                try:
-                    process.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+        trayer.terminate()
+        try:
+            trayer.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            trayer.kill()
 
 
 def test_icon_appears_in_a_real_tray_with_its_tooltip(tray_host: dict[str, str]) -> None:
