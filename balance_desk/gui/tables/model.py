@@ -34,6 +34,7 @@ from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
 from balance_desk.money import PRIVACY_MASK, plain
+from balance_desk.present.formatting import MISSING
 from balance_desk.present.rows import Column, TableRow
 
 # What the sort role returns: the Decimal itself for amounts, so "10" sorts after "9".
@@ -183,7 +184,8 @@ class BreakdownModel(QAbstractTableModel):
         return QApplication.palette().brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
 
     def copy_text(self, row: int, column: int) -> str:
-        """A cell as the user would paste it: plain digits for amounts, the mask in privacy."""
+        """A cell as the user would paste it: every digit of an amount, plain (no grouping),
+        the mask in privacy mode, and nothing for an empty cell (not the "—" shown)."""
         entry = self._rows[row]
         value = entry.values[column]
         if column in self._amount_columns:
@@ -191,7 +193,8 @@ class BreakdownModel(QAbstractTableModel):
                 return PRIVACY_MASK
             if isinstance(value, Decimal):
                 return plain(value)
-        return entry.texts[column]
+        text = entry.texts[column]
+        return "" if text == MISSING else text
 
     def headerData(
         self,

@@ -29,7 +29,8 @@ MAX_FOOTER_CURRENCIES = 12
 
 
 class BreakdownView(QTableView):
-    """The table view with copying: Ctrl+C copies the selection as tab-separated text."""
+    """The table view with copying: Ctrl+C copies the selection as tab-separated text, under a
+    header row."""
 
     def __init__(self, proxy: BreakdownProxy, model: BreakdownModel, parent: QWidget) -> None:
         super().__init__(parent)
@@ -67,7 +68,8 @@ class BreakdownView(QTableView):
         columns = sorted({i.column() for i in indexes}, key=header.visualIndex)
         proxy_rows = sorted({i.row() for i in self.selectionModel().selectedIndexes()})
         chosen = {(i.row(), i.column()) for i in indexes}
-        lines = []
+        # A header row first: pasted into a spreadsheet, the figures keep their meaning.
+        lines = ["\t".join(str(self._model.columns[column].title) for column in columns)]
         for proxy_row in proxy_rows:
             row = self._proxy.mapToSource(self._proxy.index(proxy_row, 0)).row()
             lines.append(

@@ -222,10 +222,25 @@ def test_ctrl_c_copies_selected_cells_as_tsv(qtbot: QtBot, gui_app: App) -> None
     first, second = shown_rows(pane)[:2]
     clip = QGuiApplication.clipboard().text()
     assert clip == "\n".join(
-        f"{r[0]}\t{r[4].replace(',', '')}" for r in (first, second)
+        ["Currency\tTotal", *(f"{r[0]}\t{r[4].replace(',', '')}" for r in (first, second))]
     )
     pane.view.copy_value(proxy.index(0, 4))
     assert QGuiApplication.clipboard().text() == first[4].replace(",", "")
+
+
+def test_empty_cells_copy_as_empty_not_as_a_dash(qtbot: QtBot, gui_app: App) -> None:
+    gui_app.wait_done(qtbot)
+    pane = gui_app.window.crypto_pane
+    rows = shown_rows(pane)
+    no_stake = next(i for i, r in enumerate(rows) if r[3] == "—")
+    from PySide6.QtCore import QItemSelectionModel
+
+    selection = pane.view.selectionModel()
+    for column in (0, 3):
+        selection.select(pane.proxy.index(no_stake, column),
+                         QItemSelectionModel.SelectionFlag.Select)
+    pane.view.copy_selection()
+    assert QGuiApplication.clipboard().text() == f"Currency\tStaked\n{rows[no_stake][0]}\t"
 
 
 def test_detail_pane_explains_the_balance_type_and_the_credit_card_caveat(
