@@ -350,3 +350,23 @@ def test_every_control_has_an_accessible_name(qtbot: QtBot, gui_app: App) -> Non
     assert window.refresh_action.shortcut().toString() == "F5"
     assert window.privacy_action.shortcut().toString() == "Ctrl+Shift+H"
     assert QApplication.instance() is not None
+
+
+def test_a_long_status_is_cut_at_a_word_with_the_whole_text_on_hover(
+    qtbot: QtBot, gui_app: App
+) -> None:
+    gui_app.wait_done(qtbot)
+    message = "Down for maintenance " + "while the exchange upgrades its matching engine " * 4
+    gui_app.crypto_sim.fail(503, times=None, message=message.strip())
+    gui_app.refresh_and_wait(qtbot, "revolut_x")
+    label = gui_app.window.status_labels["revolut_x"]
+    label.resize(300, label.height())
+    shown = label.text()
+    assert shown.endswith("…")
+    assert len(shown) < len(label.plain)
+    cut = shown.removesuffix("…")
+    assert label.plain.startswith(cut)
+    assert label.plain[len(cut)] in " ·;,"  # at a word's end, never inside one
+    assert label.toolTip() == label.plain and message.strip() in label.toolTip()
+    label.resize(5000, label.height())
+    assert not label.text().endswith("…")  # room again: the whole text
