@@ -18,12 +18,12 @@ DEFAULT_LINES = 40
 # The smallest size in which the toolbar, the tabs and a few rows still make sense.
 MINIMUM_COLUMNS = 80
 MINIMUM_LINES = 22
-# How much of a window must be on some screen to count as visible.
-VISIBLE_PART = 0.5
 
 
 def restore_frame(window: QMainWindow, tabs: QTabWidget, state: QSettings | None) -> None:
-    """Geometry and tab, before the window first shows."""
+    """Geometry and tab, before the window first shows. Qt's restoreGeometry() brings a window
+    saved on a screen that is gone (or larger) back onto an available one; the minimum size
+    keeps one saved tiny usable (tests/gui/window/test_state.py holds both)."""
     metrics = window.fontMetrics()
     window.setMinimumSize(metrics.averageCharWidth() * MINIMUM_COLUMNS,
                           metrics.height() * MINIMUM_LINES)
@@ -33,47 +33,9 @@ def restore_frame(window: QMainWindow, tabs: QTabWidget, state: QSettings | None
     else:
         window.resize(metrics.averageCharWidth() * DEFAULT_COLUMNS,
                       metrics.height() * DEFAULT_LINES)
-    keep_on_screen(window)
     if state is not None:
         tab = str(state.value("window/tab", 0))
         tabs.setCurrentIndex(int(tab) if tab.isdigit() else 0)
-
-
-def keep_on_screen(window: QMainWindow) -> None:
-    """Saved on another screen (a monitor since unplugged, a larger one): never smaller than the
-    window's minimum, never larger than the screen, and mostly on a screen that exists, else
-    centred on the primary one."""
-    from PySide6.QtCore import QRect
-    from PySide6.QtGui import QGuiApplication
-
-    screens = QGuiApplication.screens()
-    if not screens:
-        return
-    frame = window.geometry()
-
-    def visible_area(area: QRect) -> int:
-        overlap = area.intersected(frame)
-        return overlap.width() * overlap.height() if not overlap.isEmpty() else 0
-
-    best = max(screens, key=lambda screen: visible_area(screen.availableGeometry()))
-    available = best.availableGeometry()
-    on_screen = visible_area(available) >= VISIBLE_PART * frame.width() * frame.height()
-    if not on_screen:
-        primary = QGuiApplication.primaryScreen()
-        available = (primary or best).availableGeometry()
-    minimum = window.minimumSize()
-    width = max(min(frame.width(), available.width()), min(minimum.width(), available.width()))
-    height = max(min(frame.height(), available.height()),
-                 min(minimum.height(), available.height()))
-    if (width, height) != (frame.width(), frame.height()):
-        window.resize(width, height)
-    if not on_screen or not available.contains(window.geometry()):
-        x = min(max(frame.x(), available.left()), available.right() - width + 1)
-        y = min(max(frame.y(), available.top()), available.bottom() - height + 1)
-        if not on_screen:
-            x = available.left() + (available.width() - width) // 2
-            y = available.top() + (available.height() - height) // 2
-        window.move(x, y)
 
 
 def restore_panes(
