@@ -114,7 +114,7 @@ def take(out: Path) -> int:
         bank_page.ca_bundle.setPath(str(bank.tls.ca_cert))
         wait_for_test(bank_page)
         save(dialog, "key-setup-bank.png")
-        dialog.close()
+        dialog.hide()  # closing would ask about the generated, unsaved key pair
 
     save_first_run(out, save)
     return 0

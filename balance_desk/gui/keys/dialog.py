@@ -91,6 +91,8 @@ class KeySetupDialog(QDialog):
         for name, page in self.pages.items():
             page.save_requested.connect(lambda n=name: self.save(n))
             page.remove_requested.connect(lambda n=name: self.remove(n))
+        # A generated key pair shows its public half: make room for it.
+        self.revolut_x.private_key.generated.connect(self.fit_contents)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
@@ -136,6 +138,7 @@ class KeySetupDialog(QDialog):
                              error=True)
             return False
         page.set_stored(True)
+        page.mark_saved()
         page.show_status("Saved. Balances use these keys from the next refresh.")
         log.info("Saved the %s set-up", name)
         self.credentials_changed.emit(name)
@@ -165,6 +168,44 @@ class KeySetupDialog(QDialog):
         return True
 
     # --- closing -------------------------------------------------------------------------------
+
+    def reject(self) -> None:
+        """Close, Escape or the window's close button: first ask when closing would lose a key
+        pair the user may already have registered."""
+        for name, page in self.pages.items():
+            warning = page.unsaved_warning()
+            if warning is None:
+                continue
+            self.show_source(name)
+            answer = QMessageBox.question(
+                self,
+                "Save the new key pair?",
+                warning,
+                QMessageBox.StandardButton.Save
+                | QMessageBox.StandardButton.Discard
+                | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Save,
+            )
+            if answer == QMessageBox.StandardButton.Cancel:
+                return
+            if answer == QMessageBox.StandardButton.Save and not self.save(name):
+                return  # the page says why; the dialog stays open
+        super().reject()
+
+    def fit_contents(self) -> None:
+        """Grow to what the current pages need (after a key pair appears), within the screen,
+        so that nothing is squeezed over anything else."""
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
+        hint = self.sizeHint()
+        width, height = max(self.width(), hint.width()), max(self.height(), hint.height())
+        screen = self.screen()
+        if screen is not None:
+            available = screen.availableGeometry()
+            width, height = min(width, available.width()), min(height, available.height())
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
 
     def done(self, result: int) -> None:
         # A test still running is abandoned; its thread ends at its own timeout.

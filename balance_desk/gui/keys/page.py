@@ -155,6 +155,13 @@ class SourcePage(QWidget):
         """Show the page as after a removal: no secrets, the settings kept."""
         self.load(None, getattr(settings, self.kind.name))
 
+    def unsaved_warning(self) -> str | None:
+        """What would be lost by closing now without saving, if that matters; else None."""
+        return None
+
+    def mark_saved(self) -> None:
+        """The page's set-up was just saved."""
+
     def apply_refreshed(self, outcome: CheckOutcome) -> None:
         """Take tokens a test refreshed (bank only)."""
 

@@ -72,6 +72,7 @@ class PrivateKeyBox(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._key: Ed25519PrivateKey | None = None
+        self.generated_unsaved = False
         self._locked_pem: str | None = None  # an encrypted PEM waiting for its passphrase
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -155,6 +156,7 @@ class PrivateKeyBox(QWidget):
 
     def set_key(self, key: Ed25519PrivateKey | None, note: str | None = None) -> None:
         self._key = key
+        self.generated_unsaved = False
         self._locked_pem = None
         self.unlock_row.hide()
         self.passphrase.clear()
@@ -258,6 +260,8 @@ class PrivateKeyBox(QWidget):
             generate_private_key(),
             "New key pair created. Copy the public key below and add it in Revolut X.",
         )
+        # Only this dialog holds the private half until Save: closing would lose it.
+        self.generated_unsaved = True
         self.generated.emit()
 
     def _copy_public(self) -> None:
@@ -334,3 +338,14 @@ class RevolutXPage(SourcePage):
     def make_check(self) -> Callable[[], CheckOutcome]:
         creds, settings = self.credentials(), self.settings_section()
         return lambda: check_revolut_x(creds, settings)
+
+    def unsaved_warning(self) -> str | None:
+        if not self.private_key.generated_unsaved:
+            return None
+        return (
+            "The new key pair is not saved yet. The public key you may have uploaded to Revolut X "
+            "needs this private key: closing now discards it, and that API key would never work."
+        )
+
+    def mark_saved(self) -> None:
+        self.private_key.generated_unsaved = False

@@ -12,7 +12,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from balance_desk.credentials import CredentialStore, RevolutXCredentials
@@ -35,10 +35,16 @@ def sim() -> Iterator[RevolutXSimulator]:
         yield server
 
 
+def keep_quiet(widget: object) -> None:
+    """A generated key left unsaved would make closing ask (modally) at teardown."""
+    assert isinstance(widget, KeySetupDialog)
+    widget.revolut_x.mark_saved()
+
+
 @pytest.fixture
 def dialog(qtbot: QtBot, memory_store: CredentialStore) -> KeySetupDialog:
     dlg = KeySetupDialog(memory_store)
-    qtbot.addWidget(dlg)
+    qtbot.addWidget(dlg, before_close_func=keep_quiet)
     dlg.show()
     return dlg
 
@@ -316,3 +322,49 @@ def test_save_and_remove_through_the_real_keyring(
     assert real_keyring_store.get_revolut_x() is None
     assert again.revolut_x.api_key.text() == ""
     assert not again.revolut_x.remove_button.isEnabled()
+
+
+def test_after_generating_a_key_pair_nothing_overlaps(dialog: KeySetupDialog) -> None:
+    box = dialog.revolut_x.private_key
+    box.generate_button.click()
+    QApplication.processEvents()
+    assert dialog.height() >= dialog.sizeHint().height()
+    pem, copy, where = box.public_pem.geometry(), box.copy_button.geometry(), box.where
+    assert pem.bottom() < copy.top() < copy.bottom() < where.geometry().top()
+    assert where.height() >= where.heightForWidth(where.width())  # no line cut off
+    assert box.public_box.geometry().bottom() < dialog.revolut_x.advanced.geometry().top()
+
+
+def test_closing_with_a_generated_unsaved_key_asks_first(
+    dialog: KeySetupDialog, memory_store: CredentialStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[str] = []
+
+    def answer(choice: QMessageBox.StandardButton) -> None:
+        def question(_parent: object, _title: str, text: str, *_a: object) -> object:
+            asked.append(text)
+            return choice
+
+        monkeypatch.setattr(QMessageBox, "question", question)
+
+    dialog.revolut_x.private_key.generate_button.click()
+    answer(QMessageBox.StandardButton.Cancel)
+    dialog.reject()
+    assert dialog.isVisible()
+    assert "public key you may have uploaded to Revolut X needs this private key" in asked[0]
+    answer(QMessageBox.StandardButton.Discard)
+    dialog.close()
+    assert not dialog.isVisible() and len(asked) == 2
+    assert memory_store.get_revolut_x() is None
+
+
+def test_a_saved_key_pair_closes_without_asking(
+    dialog: KeySetupDialog, memory_store: CredentialStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dialog.revolut_x.private_key.generate_button.click()
+    dialog.revolut_x.api_key.setText("K" * 64)
+    assert dialog.save("revolut_x")
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: pytest.fail("asked"))
+    dialog.reject()
+    assert not dialog.isVisible()
+    assert memory_store.get_revolut_x() is not None
