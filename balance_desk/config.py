@@ -70,6 +70,8 @@ class Settings(BaseModel):
     bank_interval_s: int = Field(default=6 * 3600, ge=60)
     notify_balance_changes: bool = False
     privacy_mode: bool = False
+    # Tables show every digit the server sent instead of figures rounded to be read.
+    show_every_digit: bool = False
     autostart: bool = False
 
     @classmethod

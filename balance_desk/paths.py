@@ -44,10 +44,10 @@ def atomic_write_text(path: Path, text: str) -> None:
         raise
 
 
-def stored_privacy_mode() -> bool:
-    """Privacy mode as saved, read without the settings model (and pydantic), so that the very
-    first paint already hides amounts. A damaged file reads as "off" here; the full load of the
-    settings after that paint reports it (and can only switch privacy on, never off)."""
+def stored_flag(name: str) -> bool:
+    """A yes/no setting as saved, read without the settings model (and pydantic): privacy mode
+    before the very first paint, the number format as the fetch process starts. A damaged file
+    reads as "off" here; the full load of the settings reports it."""
     import json
 
     path = data_dir() / SETTINGS_FILE
@@ -55,4 +55,9 @@ def stored_privacy_mode() -> bool:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return isinstance(raw, dict) and raw.get("privacy_mode") is True
+    return isinstance(raw, dict) and raw.get(name) is True
+
+
+def stored_privacy_mode() -> bool:
+    """Privacy mode as saved, for the first paint (which can only switch it on, never off)."""
+    return stored_flag("privacy_mode")

@@ -3,6 +3,8 @@
 offscreen platform, so fonts and the style are what a user sees).
 
     .venv/bin/python scripts/screenshots.py      # writes docs/screenshot-crypto.png and -bank.png
+    .venv/bin/python scripts/screenshots.py --size 1024x700   # …-crypto-1024x700.png on a
+                                                  # smaller screen (default 1280x800)
     .venv/bin/python scripts/screenshots.py --scale 2   # the same at 200%: docs/screenshot-*@2x.png
 """
 
@@ -18,7 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 INSIDE = "BALANCE_DESK_SCREENSHOT_INSIDE"
-SIZE = (1280, 860)
+# The screen, and the window filling it as a user maximises it.
+DEFAULT_SIZE = (1280, 800)
+SIZE_ENV = "BALANCE_DESK_SCREENSHOT_SIZE"
 
 
 SCALE = "BALANCE_DESK_SCREENSHOT_SCALE"
@@ -46,11 +50,14 @@ def start_xvfb(width: int = 1400, height: int = 900) -> tuple[subprocess.Popen[b
 
 def outside(argv: list[str]) -> int:
     scale = int(argv[argv.index("--scale") + 1]) if "--scale" in argv else 1
-    xvfb, display = start_xvfb(1400 * scale, 900 * scale)
+    size = argv[argv.index("--size") + 1] if "--size" in argv else "x".join(map(str, DEFAULT_SIZE))
+    width, height = (int(n) for n in size.split("x"))
+    xvfb, display = start_xvfb(width * scale, height * scale)
     try:
         with tempfile.TemporaryDirectory(prefix="balance-desk-shots-") as home:
             env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb", LANG="en_GB.UTF-8")
-            env.update({INSIDE: "1", "BALANCE_DESK_HOME": home, SCALE: str(scale)})
+            env.update({INSIDE: "1", "BALANCE_DESK_HOME": home, SCALE: str(scale),
+                        SIZE_ENV: f"{width}x{height}"})
             if scale != 1:
                 env["QT_SCALE_FACTOR"] = str(scale)
             env.pop("WAYLAND_DISPLAY", None)
@@ -77,7 +84,9 @@ def inside() -> int:
         settings=Settings(crypto_interval_s=3600, bank_interval_s=3600),
     )
     window = controller.window
-    window.resize(*SIZE)
+    size = os.environ.get(SIZE_ENV, "x".join(map(str, DEFAULT_SIZE)))
+    width, height = (int(n) for n in size.split("x"))
+    window.resize(width, height)
     controller.show()
 
     def ready() -> bool:
@@ -101,7 +110,8 @@ def inside() -> int:
             for _ in range(5):
                 app.processEvents()
             scale = os.environ.get(SCALE, "1")
-            suffix = "" if scale == "1" else f"@{scale}x"
+            suffix = "" if size == "x".join(map(str, DEFAULT_SIZE)) else f"-{size}"
+            suffix += "" if scale == "1" else f"@{scale}x"
             path = DOCS / f"screenshot-{name}{suffix}.png"
             if not window.grab().save(str(path)):
                 print(f"could not write {path}", file=sys.stderr)

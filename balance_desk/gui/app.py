@@ -74,8 +74,10 @@ def hosted_fetcher(target: str, *args: object) -> Fetcher:
     """The sources in the fetch process, built there by `target` ("module:function")."""
     from balance_desk.fetcher.parent import FetchHost, HostedFactory
     from balance_desk.gui.number_format import system_number_format
+    from balance_desk.paths import stored_flag
 
-    return FetchHost(HostedFactory(target, args), system_number_format())
+    number = system_number_format(every_digit=stored_flag("show_every_digit"))
+    return FetchHost(HostedFactory(target, args), number)
 
 
 def demo_factory() -> Fetcher:
@@ -154,6 +156,7 @@ class AppController(QObject):
         self._factory = factory
         self.window.refresh_requested.connect(self._refresh)
         self.window.privacy_changed.connect(self._save_privacy)
+        self.window.every_digit_changed.connect(self._save_every_digit)
         if not defer_setup:
             self.finish_setup()
 
@@ -180,6 +183,7 @@ class AppController(QObject):
             self.window.show_app_problem(problem)
         if settings.privacy_mode and not self.window.privacy:
             self.window.set_privacy(True, announce=False)
+        self.window.set_every_digit(settings.show_every_digit)
         self.poller = self._new_poller(first_user_present=not self._minimized)
         self.desktop = Desktop(
             self.window,
@@ -257,6 +261,20 @@ class AppController(QObject):
             stored.save()
         except (ConfigError, OSError) as exc:
             _log().warning("Could not save privacy mode: %s", exc)
+
+    def _save_every_digit(self, on: bool) -> None:
+        """Tables are built in the fetch process: start it again with the new number format."""
+        from balance_desk.config import Settings
+
+        self.window.set_every_digit(on)
+        try:
+            stored = Settings.load()
+            stored.show_every_digit = on
+            stored.save()
+        except (ConfigError, OSError) as exc:
+            _log().warning("Could not save the every-digit setting: %s", exc)
+            return
+        self.restart_sources()
 
     def _check_exit(self, _update: SourceUpdate) -> None:
         if not self._exit_after_refresh or self._exiting:

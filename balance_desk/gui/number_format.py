@@ -5,7 +5,7 @@ from __future__ import annotations
 from balance_desk.present.formatting import NumberFormat
 
 
-def system_number_format() -> NumberFormat:
+def system_number_format(*, every_digit: bool = False) -> NumberFormat:
     """Separators of the system's locale (unless QLocale.setDefault() chose another)."""
     from PySide6.QtCore import QLocale
 
@@ -17,4 +17,5 @@ def system_number_format() -> NumberFormat:
         group=locale.groupSeparator() or ",",
         decimal=locale.decimalPoint() or ".",
         minus=locale.negativeSign() or "-",
+        every_digit=every_digit,
     )

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from balance_desk.money import plain
 from balance_desk.present.bank_totals import bank_totals as totals_by_currency
 from balance_desk.present.formatting import MISSING, NumberFormat, local_time
-from balance_desk.present.rows import CellValue, Column, TableRow, make_row
+from balance_desk.present.rows import CellValue, Column, TableRow, align_decimals, make_row
 from balance_desk.present.updates import TableData, TotalLine
 
 if TYPE_CHECKING:
@@ -28,10 +28,14 @@ BANK_COLUMNS = (
     Column("Credit/Debit", "text", "Debit means money owed: the amount is shown negative"),
     Column("Amount", "amount", "Signed: negative for a Debit balance"),
     Column("Currency", "text"),
-    Column("Included credit", "amount", "Credit lines already counted inside the amount"),
-    Column("Unused credit", "amount", "Credit you could still use on top of the amount"),
-    Column("Without included credit", "amount", "The amount minus the credit included in it"),
-    Column("With unused credit", "amount", "The amount plus the unused credit"),
+    Column("Included credit", "amount", "Credit lines already counted inside the amount",
+           shown_by_default=False),
+    Column("Unused credit", "amount", "Credit you could still use on top of the amount",
+           shown_by_default=False),
+    Column("Own money", "amount",
+           "The amount without the credit included in it: yours (negative: owed)"),
+    Column("With unused credit", "amount", "Own money plus the unused credit",
+           shown_by_default=False),
     Column("As of", "time", "When the bank computed this balance (your local time)"),
 )
 AMOUNT_COLUMN = 4
@@ -65,6 +69,7 @@ def _balance_row(
     index: int,
     stale_note: str | None,
 ) -> TableRow:
+    currency = balance.currency
     included = balance.included_credit
     unused = balance.unused_credit
     counted = balance.counted_lines
@@ -88,12 +93,12 @@ def _balance_row(
         account.account_subtype or MISSING,
         balance.type,
         indicator_words(account, balance),
-        number.amount(balance.signed_amount),
-        balance.currency,
-        number.amount(included) if has_included else MISSING,
-        _joined(number.amount(unused) if counted else "", not_added) or MISSING,
-        number.amount(balance.amount_without_included_credit),
-        number.amount(balance.amount_with_unused_credit),
+        number.money(balance.signed_amount, currency),
+        currency,
+        number.money(included, currency) if has_included else MISSING,
+        _joined(number.money(unused, currency) if counted else "", not_added) or MISSING,
+        number.money(balance.amount_without_included_credit, currency),
+        number.money(balance.amount_with_unused_credit, currency),
         local_time(balance.date_time),
     )
     return make_row(
@@ -188,6 +193,7 @@ def build_bank_table(
             stale_rows += len(carried)
         else:
             rows.append(_problem_row(account.account, problem))
+    rows = align_decimals(rows, BANK_COLUMNS, number.decimal)
     return TableData(rows=tuple(rows), totals=bank_totals(rows, number), stale_rows=stale_rows)
 
 
@@ -205,14 +211,16 @@ def bank_totals(rows: Sequence[TableRow], number: NumberFormat) -> tuple[TotalLi
     for total in totals_by_currency(accounts.values()):
         if total.deposit_accounts:
             label = f"own money ({', '.join(total.own_types)})"
-            lines.append(TotalLine(total.currency, label, total.own, number.amount(total.own)))
+            text = number.money(total.own, total.currency)
+            lines.append(TotalLine(total.currency, label, total.own, text))
         if total.credit_accounts:
             label = f"owed on cards and loans ({', '.join(total.owed_types)})"
-            lines.append(TotalLine(total.currency, label, total.owed, number.amount(total.owed)))
+            text = number.money(total.owed, total.currency)
+            lines.append(TotalLine(total.currency, label, total.owed, text))
         if total.credit_available:
             lines.append(TotalLine(
                 total.currency, CREDIT_AVAILABLE_LABEL, total.credit_available,
-                number.amount(total.credit_available),
+                number.money(total.credit_available, total.currency),
             ))
     return tuple(lines)
 

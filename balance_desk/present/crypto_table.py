@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from balance_desk.money import exact_add, exact_sum, plain
 from balance_desk.present.formatting import MISSING, NumberFormat
-from balance_desk.present.rows import Column, TableRow, make_row
+from balance_desk.present.rows import Column, TableRow, align_decimals, make_row
 from balance_desk.present.updates import TableData, TotalLine
 
 if TYPE_CHECKING:
@@ -88,15 +88,16 @@ def build_crypto_table(result: RevolutXResult, number: NumberFormat) -> TableDat
                 ),
                 (
                     balance.currency,
-                    number.amount(balance.available),
-                    number.amount(balance.reserved),
-                    MISSING if staked is None else number.amount(staked),
-                    number.amount(balance.total),
+                    number.money(balance.available, balance.currency),
+                    number.money(balance.reserved, balance.currency),
+                    MISSING if staked is None else number.money(staked, balance.currency),
+                    number.money(balance.total, balance.currency),
                     number.percent(balance.reserved_share),
                 ),
                 warning=" ".join(warnings) or None,
             )
         )
+    rows = align_decimals(rows, CRYPTO_COLUMNS, number.decimal)
     return TableData(rows=tuple(rows), totals=crypto_totals(rows, number))
 
 
@@ -108,6 +109,6 @@ def crypto_totals(rows: Sequence[TableRow], number: NumberFormat) -> tuple[Total
         if isinstance(currency, str) and isinstance(total, Decimal):
             sums[currency] = exact_add(sums.get(currency, Decimal(0)), total)
     return tuple(
-        TotalLine(currency, "Total", sums[currency], number.amount(sums[currency]))
+        TotalLine(currency, "Total", sums[currency], number.money(sums[currency], currency))
         for currency in sorted(sums)
     )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from balance_desk.money import plain
+from balance_desk.money import plain, readable
 
 MISSING = "—"
 
@@ -22,6 +22,8 @@ class NumberFormat:
     group: str = ","
     decimal: str = "."
     minus: str = "-"
+    # Every digit the server sent in the tables too, not a readable rounding (a setting).
+    every_digit: bool = False
 
     def amount(self, value: Decimal) -> str:
         """1234567.8900 -> "1,234,567.8900": every digit and the scale the server sent."""
@@ -35,6 +37,12 @@ class NumberFormat:
         if fraction:
             out += self.decimal + fraction
         return self.minus + out if negative else out
+
+    def money(self, value: Decimal, currency: str | None) -> str:
+        """A figure for a table: rounded to be read (2 decimals for most fiat currencies, up to
+        8 for crypto, trailing zeros dropped), or every digit with `every_digit`. The exact
+        figure is always one hover, copy or detail pane away."""
+        return self.amount(value if self.every_digit else readable(value, currency))
 
     def percent(self, share: Decimal | None) -> str:
         """A 0..1 share as "12.50 %"; percentages may stay visible in privacy mode."""

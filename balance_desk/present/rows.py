@@ -6,7 +6,7 @@ Nothing here imports Qt, so the process that fetches and formats never loads PyS
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Literal
@@ -21,6 +21,8 @@ class Column:
     title: str
     kind: ColumnKind
     tooltip: str = ""
+    # Shown until the user chooses otherwise (the header's menu lists every column).
+    shown_by_default: bool = True
 
     @property
     def numeric(self) -> bool:
@@ -78,3 +80,46 @@ def make_row(
         payload=payload,
         warning=warning,
     )
+
+
+# Same width as a digit in fonts with tabular figures, and as a decimal point.
+FIGURE_SPACE = "\u2007"
+PUNCTUATION_SPACE = "\u2008"
+
+
+def align_decimals(
+    rows: Sequence[TableRow], columns: Sequence[Column], decimal: str
+) -> list[TableRow]:
+    """Pad the amounts of each amount column with figure spaces after their last digit, so
+    that right-aligned figures line up on the decimal point (1,234 over 0.5234)."""
+    numeric = [
+        i for i, column in enumerate(columns) if column.kind == "amount"
+    ]
+
+    def is_figure(row: TableRow, i: int) -> bool:
+        return isinstance(row.values[i], Decimal) and not any(
+            ch.isalpha() for ch in row.texts[i]
+        )
+
+    widths = {
+        i: max(
+            (len(row.texts[i].rpartition(decimal)[2]) if decimal in row.texts[i] else 0
+             for row in rows if is_figure(row, i)),
+            default=0,
+        )
+        for i in numeric
+    }
+    aligned = []
+    for row in rows:
+        texts = list(row.texts)
+        for i in numeric:
+            width = widths[i]
+            if not width or not is_figure(row, i):
+                continue
+            text = texts[i]
+            places = len(text.rpartition(decimal)[2]) if decimal in text else -1
+            texts[i] = text + (PUNCTUATION_SPACE if places < 0 else "") + FIGURE_SPACE * (
+                width - max(places, 0)
+            )
+        aligned.append(replace(row, texts=tuple(texts)) if texts != list(row.texts) else row)
+    return aligned

@@ -17,6 +17,7 @@ from balance_desk.gui.app import AppController
 from balance_desk.gui.number_format import system_number_format
 from balance_desk.gui.poller import Poller
 from balance_desk.gui.window.main_window import MainWindow
+from balance_desk.paths import stored_flag
 from balance_desk.present.updates import SourceUpdate
 from balance_desk.simulator.demo import DemoEnvironment
 from balance_desk.simulator.open_banking.server import BankSimulator
@@ -87,7 +88,9 @@ def start_app(qtbot: QtBot, env: DemoEnvironment, **options: Any) -> App:
     QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
 
     def factory() -> SourceRunner:
-        return SourceRunner(build_sources(env.store, env.settings), system_number_format())
+        # As the app's fetch process does: the number format follows the every-digit setting.
+        number = system_number_format(every_digit=stored_flag("show_every_digit"))
+        return SourceRunner(build_sources(env.store, env.settings), number)
 
     app = QApplication.instance()
     assert isinstance(app, QApplication)

@@ -33,7 +33,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
-from balance_desk.money import PRIVACY_MASK, plain
+from balance_desk.money import PRIVACY_MASK, grouped, plain
 from balance_desk.present.formatting import MISSING
 from balance_desk.present.rows import Column, TableRow
 
@@ -175,8 +175,16 @@ class BreakdownModel(QAbstractTableModel):
         if role == _SEARCH:
             return row.search
         if role == _TOOLTIP:
-            # Why this row is not current, if it is not; else what looks odd about it.
-            return row.stale_note or row.warning
+            # Why this row is not current, if it is not; else what looks odd about it. Over a
+            # figure, the exact one first: the table rounds it to be read.
+            note = row.stale_note or row.warning
+            value = row.values[column]
+            if column in self._amount_columns and not self._privacy and isinstance(
+                value, Decimal
+            ):
+                exact = f"Exact: {grouped(value)}"
+                return exact if note is None else f"{exact}\n{note}"
+            return note
         return None
 
     @staticmethod

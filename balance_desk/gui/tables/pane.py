@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -31,6 +31,8 @@ MAX_FOOTER_CURRENCIES = 12
 class BreakdownView(QTableView):
     """The table view with copying: Ctrl+C copies the selection as tab-separated text, under a
     header row."""
+
+    resized = Signal()
 
     def __init__(self, proxy: BreakdownProxy, model: BreakdownModel, parent: QWidget) -> None:
         super().__init__(parent)
@@ -59,6 +61,10 @@ class BreakdownView(QTableView):
         copy.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         copy.triggered.connect(self.copy_selection)
         self.addAction(copy)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.resized.emit()
 
     def selection_tsv(self) -> str:
         indexes = [self._proxy.mapToSource(i) for i in self.selectionModel().selectedIndexes()]
@@ -106,6 +112,10 @@ class BreakdownView(QTableView):
 
 class BreakdownPane(QWidget):
     current_row_changed = Signal(object)  # TableRow | None
+    # The user chose "Show every digit" (True) or readable figures (False) in a header menu.
+    every_digit_toggled = Signal(bool)
+    # Column widths as measured (or set by the user); spare room is shared out on top.
+    _natural: list[int]
 
     def __init__(
         self,
@@ -139,6 +149,7 @@ class BreakdownPane(QWidget):
         self.notice = NoticeBar(f"{name}Notice", f"{title} status message", self)
         self.view = BreakdownView(self.proxy, self.model, self)
         self.view.setObjectName(f"{name}Table")
+        self._set_up_columns(columns)
         self.view.setAccessibleName(f"{title} balances")
         self.footer = QLabel(self)
         self.footer.setObjectName(f"{name}Totals")
@@ -201,6 +212,87 @@ class BreakdownPane(QWidget):
                 header_metrics.horizontalAdvance(title) + metrics.averageCharWidth() * 3,
             )
             header.resizeSection(column, min(width + padding, metrics.averageCharWidth() * 60))
+        self._natural = [header.sectionSize(c) for c in range(self.model.columnCount())]
+        self.share_spare_width()
+
+    # --- columns -------------------------------------------------------------------------------
+
+    def _set_up_columns(self, columns: Sequence[Column]) -> None:
+        self.every_digit = False
+        self._natural = []
+        self._sharing = False
+        header = self.view.horizontalHeader()
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._header_menu)
+        header.sectionResized.connect(self._section_resized)
+        self.view.resized.connect(self.share_spare_width)
+        for column, spec in enumerate(columns):
+            self.view.setColumnHidden(column, not spec.shown_by_default)
+
+    def natural_widths(self) -> tuple[int, ...]:
+        return tuple(self._natural)
+
+    def hidden_columns(self) -> list[str]:
+        return [
+            column.title for i, column in enumerate(self.model.columns)
+            if self.view.isColumnHidden(i)
+        ]
+
+    def set_hidden_columns(self, titles: Sequence[str]) -> None:
+        """Hide exactly these columns (by title; the first column always stays)."""
+        for i, column in enumerate(self.model.columns):
+            self.view.setColumnHidden(i, i > 0 and column.title in titles)
+        self.share_spare_width()
+
+    def _header_menu(self, position: QPoint) -> None:
+        self.column_menu().exec(self.view.horizontalHeader().mapToGlobal(position))
+
+    def column_menu(self) -> QMenu:
+        """The header's menu: every column, to show or hide, and "Show every digit"."""
+        menu = QMenu(self)
+        menu.setObjectName("columnsMenu")
+        for i, column in enumerate(self.model.columns):
+            action = menu.addAction(column.title)
+            action.setCheckable(True)
+            action.setChecked(not self.view.isColumnHidden(i))
+            action.setEnabled(i > 0)  # the rows need their name
+            action.toggled.connect(lambda on, i=i: self._show_column(i, on))
+        menu.addSeparator()
+        digits = menu.addAction("Show every digit")
+        digits.setCheckable(True)
+        digits.setChecked(self.every_digit)
+        digits.setToolTip("Every digit the server sent, instead of figures rounded to be read")
+        digits.toggled.connect(self.every_digit_toggled)
+        return menu
+
+    def _show_column(self, column: int, on: bool) -> None:
+        self.view.setColumnHidden(column, not on)
+        self.share_spare_width()
+
+    def share_spare_width(self) -> None:
+        """Columns keep their measured widths; room left over in a wide window is shared out
+        among the shown columns in proportion to those widths."""
+        if not self._natural or self._sharing:
+            return
+        header = self.view.horizontalHeader()
+        shown = [c for c in range(len(self._natural)) if not self.view.isColumnHidden(c)]
+        natural = sum(self._natural[c] for c in shown)
+        spare = self.view.viewport().width() - natural
+        self._sharing = True
+        try:
+            given = 0
+            for n, c in enumerate(shown):
+                extra = 0 if spare <= 0 else (
+                    spare - given if n == len(shown) - 1 else spare * self._natural[c] // natural
+                )
+                given += extra
+                header.resizeSection(c, self._natural[c] + extra)
+        finally:
+            self._sharing = False
+
+    def _section_resized(self, column: int, _old: int, new: int) -> None:
+        if not self._sharing and column < len(self._natural):
+            self._natural[column] = new  # the user's own width is the new measure
 
     def set_privacy(self, on: bool) -> None:
         self.model.set_privacy(on)

@@ -59,6 +59,7 @@ class MainWindow(QMainWindow):
     refresh_requested = Signal()
     set_up_keys_requested = Signal(str)
     privacy_changed = Signal(bool)
+    every_digit_changed = Signal(bool)
     source_updated = Signal(object)
 
     def __init__(
@@ -82,6 +83,7 @@ class MainWindow(QMainWindow):
         # whole window out again, so it is set only when it changes.
         self._warned_tabs: set[SourceName] = set()
         self._privacy = privacy
+        self._every_digit = False
         self._panes: _Panes | None = None
 
         self._build_actions()
@@ -208,6 +210,9 @@ class MainWindow(QMainWindow):
         self._panes = _Panes(crypto_pane, bank_pane, detail, splitter,
                              self._build_status_labels(), app_notice, demo_banner)
         bank_pane.current_row_changed.connect(self._bank_row_changed)
+        for pane in (crypto_pane, bank_pane):
+            pane.every_digit = self._every_digit
+            pane.every_digit_toggled.connect(self.every_digit_changed)
         for name, pane in (("revolut_x", crypto_pane), ("bank", bank_pane)):
             pane.notice.link_activated.connect(self._link)
             pane.notice.action_button.clicked.connect(
@@ -347,6 +352,14 @@ class MainWindow(QMainWindow):
             self.detail.set_privacy(on)
         if changed and announce:
             self.privacy_changed.emit(on)
+
+    def set_every_digit(self, on: bool) -> None:
+        """Whether the tables show every digit (the figures themselves come from the fetch
+        process, built with the matching number format)."""
+        self._every_digit = on
+        if self._panes is not None:
+            self.crypto_pane.every_digit = on
+            self.bank_pane.every_digit = on
 
     def _show_privacy_action(self, on: bool) -> None:
         if self.privacy_action.isChecked() != on:

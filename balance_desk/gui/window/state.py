@@ -60,6 +60,9 @@ def restore_panes(
             col = int(str(column))
             if 0 <= col < count:
                 pane.view.sortByColumn(col, Qt.SortOrder(int(str(order))))
+        hidden = state.value(f"{key}/hidden_columns")
+        if isinstance(hidden, str):  # "" too: every column shown, by choice
+            pane.set_hidden_columns([title for title in hidden.split("\t") if title])
         widths = state.value(f"{key}/widths")
         if isinstance(widths, list) and len(widths) == pane.model.columnCount():
             pane.fit_columns(())  # a floor; the saved widths follow
@@ -87,10 +90,8 @@ def save_state(
         for key, pane in panes.items():
             state.setValue(f"{key}/sort_column", pane.model.sort_column)
             state.setValue(f"{key}/sort_order", pane.model.sort_order.value)
+            state.setValue(f"{key}/hidden_columns", "\t".join(pane.hidden_columns()))
             if pane._sized:
-                header = pane.view.horizontalHeader()
-                state.setValue(
-                    f"{key}/widths",
-                    [header.sectionSize(i) for i in range(pane.model.columnCount())],
-                )
+                # The measured widths, not the ones stretched to this window's spare room.
+                state.setValue(f"{key}/widths", list(pane.natural_widths()))
     state.sync()

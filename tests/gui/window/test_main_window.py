@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -16,10 +17,10 @@ from pytestqt.qtbot import QtBot
 from balance_desk.config import Settings
 from balance_desk.gui.tables.model import SORT_ROLE, BreakdownModel
 from balance_desk.gui.tables.pane import BreakdownPane
-from balance_desk.money import PRIVACY_MASK
+from balance_desk.money import PRIVACY_MASK, readable
 from balance_desk.present.bank_table import AMOUNT_COLUMN, BANK_COLUMNS
 from balance_desk.present.crypto_table import CRYPTO_COLUMNS
-from balance_desk.present.rows import TableRow
+from balance_desk.present.rows import FIGURE_SPACE, PUNCTUATION_SPACE, TableRow
 from balance_desk.simulator.demo import DemoEnvironment
 from balance_desk.simulator.revolut_x.server import Fault
 from tests.gui.support import (
@@ -38,11 +39,22 @@ def cells(model: BreakdownModel, column: int) -> list[str]:
 
 
 def shown_rows(pane: BreakdownPane) -> list[list[str]]:
+    """The texts as a person reads them (without the figure spaces that line up the decimal
+    points)."""
     proxy = pane.proxy
     return [
-        [str(proxy.data(proxy.index(r, c))) for c in range(proxy.columnCount())]
+        [str(proxy.data(proxy.index(r, c))).rstrip(ALIGNING)
+         for c in range(proxy.columnCount())]
         for r in range(proxy.rowCount())
     ]
+
+
+ALIGNING = FIGURE_SPACE + PUNCTUATION_SPACE
+
+
+def readably(text: str, currency: str) -> str:
+    """What a table shows for a wire amount: rounded to be read, grouped in English."""
+    return english_grouped(str(readable(Decimal(text), currency)))
 
 
 def test_window_paints_loading_state_before_any_answer(
@@ -69,11 +81,18 @@ def test_both_tables_fill_with_the_exact_figures(qtbot: QtBot, gui_app: App) -> 
     assert set(rows) == set(expected)
     for currency, raw in expected.items():
         row = rows[currency]
-        assert row[1] == english_grouped(raw["available"])
-        assert row[2] == english_grouped(raw["reserved"])
-        assert row[3] == (english_grouped(raw["staked"]) if raw.get("staked") else "—")
-        assert row[4] == english_grouped(raw["total"])
+        assert row[1] == readably(raw["available"], currency)
+        assert row[2] == readably(raw["reserved"], currency)
+        assert row[3] == (readably(raw["staked"], currency) if raw.get("staked") else "—")
+        assert row[4] == readably(raw["total"], currency)
     assert "Totals: " in crypto.footer.text()
+    # Every digit the server sent, one hover and one copy away.
+    btc = next(r for r in range(crypto.proxy.rowCount())
+               if crypto.proxy.index(r, 0).data() == "BTC")
+    tooltip = crypto.proxy.index(btc, 1).data(Qt.ItemDataRole.ToolTipRole)
+    assert tooltip == "Exact: " + english_grouped(expected["BTC"]["available"])
+    crypto.view.copy_value(crypto.proxy.index(btc, 1))
+    assert QGuiApplication.clipboard().text() == expected["BTC"]["available"]
 
     bank = gui_app.window.bank_pane
     shown = shown_rows(bank)
@@ -82,13 +101,14 @@ def test_both_tables_fill_with_the_exact_figures(qtbot: QtBot, gui_app: App) -> 
         for account in gui_app.bank_sim.accounts
         for raw in account.balances
     )
-    got = sorted(
-        (row[AMOUNT_COLUMN].replace(",", ""), row[2], row[5]) for row in shown
+    got = sorted((row[AMOUNT_COLUMN], row[2], row[5]) for row in shown)
+    assert got == sorted(
+        (readably(amount, currency), kind, currency) for amount, kind, currency in wanted
     )
-    assert got == wanted
     assert len(shown) == len(wanted)
-    # Grouping and the server's scale: 12000000.5 stays 12,000,000.5.
-    assert any(row[AMOUNT_COLUMN] == "12,000,000.5" for row in shown)
+    # Grouping and the currency's places (the exact figure is in the detail pane and on hover).
+    assert any(row[AMOUNT_COLUMN] == "12,000,000.50" for row in shown)
+    assert any(row[AMOUNT_COLUMN] == "150,000" and row[5] == "JPY" for row in shown)
     assert "GBP totals" in bank.footer.text()
     assert gui_app.latest("bank").state == "ok"
 
@@ -219,13 +239,14 @@ def test_ctrl_c_copies_selected_cells_as_tsv(qtbot: QtBot, gui_app: App) -> None
             selection.select(proxy.index(row, column), QItemSelectionModel.SelectionFlag.Select)
     pane.view.setFocus()
     QTest.keyClick(pane.view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
-    first, second = shown_rows(pane)[:2]
+    first, second = (pane.model.row_at(proxy.mapToSource(proxy.index(r, 0)).row())
+                     for r in (0, 1))
     clip = QGuiApplication.clipboard().text()
-    assert clip == "\n".join(
-        ["Currency\tTotal", *(f"{r[0]}\t{r[4].replace(',', '')}" for r in (first, second))]
+    assert clip == "\n".join(  # every digit, whatever the table rounds for reading
+        ["Currency\tTotal", *(f"{r.texts[0]}\t{r.values[4]}" for r in (first, second))]
     )
     pane.view.copy_value(proxy.index(0, 4))
-    assert QGuiApplication.clipboard().text() == first[4].replace(",", "")
+    assert QGuiApplication.clipboard().text() == str(first.values[4])
 
 
 def test_empty_cells_copy_as_empty_not_as_a_dash(qtbot: QtBot, gui_app: App) -> None:
@@ -370,3 +391,62 @@ def test_a_long_status_is_cut_at_a_word_with_the_whole_text_on_hover(
     assert label.toolTip() == label.plain and message.strip() in label.toolTip()
     label.resize(5000, label.height())
     assert not label.text().endswith("…")  # room again: the whole text
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1024, 700)])
+def test_both_tables_fit_without_scrolling_sideways(
+    qtbot: QtBot, gui_app: App, size: tuple[int, int]
+) -> None:
+    gui_app.wait_done(qtbot)
+    window = gui_app.window
+    window.resize(*size)
+    for tab, pane in enumerate((window.crypto_pane, window.bank_pane)):
+        window.tabs.setCurrentIndex(tab)
+        QApplication.processEvents()
+        assert pane.view.horizontalScrollBar().maximum() == 0, pane.objectName()
+        # Spare room is shared out: the columns reach the right edge.
+        header = pane.view.horizontalHeader()
+        shown = [c for c in range(header.count()) if not header.isSectionHidden(c)]
+        assert sum(header.sectionSize(c) for c in shown) >= pane.view.viewport().width() - 2
+
+
+def test_the_column_menu_hides_and_shows_columns_and_they_are_remembered(
+    qtbot: QtBot, demo_env: DemoEnvironment, data_home: Path
+) -> None:
+    first = start_app(qtbot, demo_env)
+    first.wait_done(qtbot)
+    bank = first.window.bank_pane
+    assert bank.hidden_columns() == ["Included credit", "Unused credit", "With unused credit"]
+    menu = bank.column_menu()
+    actions = {a.text(): a for a in menu.actions() if a.text()}
+    assert not actions["Account"].isEnabled()  # the rows need their name
+    actions["Unused credit"].trigger()
+    actions["Subtype"].trigger()
+    assert bank.hidden_columns() == ["Subtype", "Included credit", "With unused credit"]
+    first.controller.shutdown()
+
+    second = start_app(qtbot, demo_env)
+    second.wait_done(qtbot)
+    assert second.window.bank_pane.hidden_columns() == [
+        "Subtype", "Included credit", "With unused credit"
+    ]
+    second.controller.shutdown()
+
+
+def test_show_every_digit_is_a_setting_and_rebuilds_the_tables(
+    qtbot: QtBot, gui_app: App, data_home: Path
+) -> None:
+    gui_app.wait_done(qtbot)
+    bank = gui_app.window.bank_pane
+    assert any(row[AMOUNT_COLUMN] == "812.35" for row in shown_rows(bank))
+    digits = next(a for a in bank.column_menu().actions() if a.text() == "Show every digit")
+    assert not digits.isChecked()
+    digits.trigger()
+    assert Settings.load().show_every_digit is True
+    qtbot.waitUntil(
+        lambda: any(row[AMOUNT_COLUMN] == "812.34567" for row in shown_rows(bank)),
+        timeout=10_000,
+    )
+    assert next(
+        a for a in bank.column_menu().actions() if a.text() == "Show every digit"
+    ).isChecked()

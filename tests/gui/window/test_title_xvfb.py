@@ -40,18 +40,18 @@ def test_the_demo_window_is_titled_once(xvfb: dict[str, str], tmp_path: Path) ->
     if shutil.which("xprop") is None or shutil.which("xwininfo") is None:
         pytest.skip("needs xprop and xwininfo (x11-utils; scripts/setup installs it)")
     env = {**xvfb, "BALANCE_DESK_HOME": str(tmp_path / "home")}
-    app = subprocess.Popen([sys.executable, "-m", "balance_desk", "--demo"], cwd=REPO, env=env,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        titles = _window_titles(env, time.monotonic() + 30)
-    finally:
-        app.send_signal(signal.SIGTERM)
+    log = tmp_path / "stderr.txt"
+    with log.open("w") as stderr:
+        app = subprocess.Popen([sys.executable, "-m", "balance_desk", "--demo"], cwd=REPO,
+                               env=env, stdout=subprocess.DEVNULL, stderr=stderr)
         try:
-            app.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            app.kill()
-            app.wait()
-        if app.stderr is not None:
-            app.stderr.close()
+            titles = _window_titles(env, time.monotonic() + 60)
+        finally:
+            app.send_signal(signal.SIGTERM)
+            try:
+                app.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                app.kill()
+                app.wait()
     main = [title for title in titles if "Demo data" in title]
-    assert main == ["Balance Desk — Demo data"], titles
+    assert main == ["Balance Desk — Demo data"], (titles, log.read_text())
