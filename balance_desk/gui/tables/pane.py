@@ -61,9 +61,75 @@ class BreakdownView(QTableView):
         copy.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         copy.triggered.connect(self.copy_selection)
         self.addAction(copy)
+        self.frozen = self._build_frozen_column()
+
+    # --- the first column stays put while the table scrolls sideways --------------------------
+
+    def _build_frozen_column(self) -> QTableView:
+        """A second view over the same rows showing only the first column, laid over it. It is
+        shown only while the table is scrolled sideways, so painting costs nothing extra the
+        rest of the time."""
+        frozen = QTableView(self)
+        frozen.setObjectName("frozenColumn")
+        frozen.setModel(self._proxy)
+        frozen.setSelectionModel(self.selectionModel())
+        frozen.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        frozen.setAlternatingRowColors(True)
+        frozen.setWordWrap(False)
+        frozen.verticalHeader().hide()
+        frozen.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        frozen.verticalHeader().setDefaultSectionSize(self.verticalHeader().defaultSectionSize())
+        frozen.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        frozen.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        frozen.horizontalHeader().setSectionsClickable(True)
+        frozen.horizontalHeader().sectionClicked.connect(self._frozen_header_clicked)
+        frozen.setStyleSheet("QTableView { border: none; }")
+        for column in range(1, self._proxy.columnCount()):
+            frozen.setColumnHidden(column, True)
+        self.viewport().stackUnder(frozen)
+        frozen.hide()
+        frozen.verticalScrollBar().valueChanged.connect(self.verticalScrollBar().setValue)
+        self.verticalScrollBar().valueChanged.connect(frozen.verticalScrollBar().setValue)
+        self.horizontalScrollBar().valueChanged.connect(self._place_frozen)
+        self.horizontalScrollBar().rangeChanged.connect(self._place_frozen)
+        self.horizontalHeader().sectionResized.connect(self._place_frozen)
+        self.horizontalHeader().sectionMoved.connect(self._place_frozen)
+        self.horizontalHeader().sortIndicatorChanged.connect(self._frozen_sort_indicator)
+        frozen.horizontalHeader().setSortIndicatorShown(True)
+        return frozen
+
+    def _frozen_sort_indicator(self, column: int, order: Qt.SortOrder) -> None:
+        self.frozen.horizontalHeader().setSortIndicator(column, order)
+
+    def _frozen_header_clicked(self, column: int) -> None:
+        header = self.horizontalHeader()
+        ascending = not (
+            header.sortIndicatorSection() == column
+            and header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder
+        )
+        self.sortByColumn(
+            column, Qt.SortOrder.AscendingOrder if ascending else Qt.SortOrder.DescendingOrder
+        )
+
+    def _place_frozen(self, *_args: object) -> None:
+        frozen = self.frozen
+        header = self.horizontalHeader()
+        # Only while scrolled sideways, and only while the first column is still the first.
+        scrolled = self.horizontalScrollBar().value() > 0 and header.visualIndex(0) == 0
+        if not scrolled:
+            frozen.hide()
+            return
+        frozen.setColumnWidth(0, self.columnWidth(0))
+        frame = self.frameWidth()
+        frozen.setGeometry(
+            frame, frame, self.columnWidth(0), self.viewport().height() + header.height()
+        )
+        frozen.verticalScrollBar().setValue(self.verticalScrollBar().value())
+        frozen.show()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self._place_frozen()
         self.resized.emit()
 
     def selection_tsv(self) -> str:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QTextBrowser
@@ -450,3 +450,34 @@ def test_show_every_digit_is_a_setting_and_rebuilds_the_tables(
     assert next(
         a for a in bank.column_menu().actions() if a.text() == "Show every digit"
     ).isChecked()
+
+
+def test_the_account_column_stays_put_when_the_table_scrolls_sideways(
+    qtbot: QtBot, gui_app: App
+) -> None:
+    gui_app.wait_done(qtbot)
+    window = gui_app.window
+    window.tabs.setCurrentIndex(1)
+    bank = window.bank_pane
+    bank.set_hidden_columns([])  # every column: wider than the window
+    window.resize(700, 600)
+    QApplication.processEvents()
+    view = bank.view
+    bar = view.horizontalScrollBar()
+    assert bar.maximum() > 0
+    assert not view.frozen.isVisible()  # nothing to keep in place yet
+    bar.setValue(bar.maximum())
+    QApplication.processEvents()
+    frozen = view.frozen
+    assert frozen.isVisible() and frozen.x() <= view.frameWidth()
+    assert frozen.width() == view.columnWidth(0)
+    names = [frozen.model().index(r, 0).data() for r in range(3)]
+    assert names == [r[0] for r in shown_rows(bank)[:3]]
+    # The same selection: choosing a name in the frozen column selects that row's cell.
+    frozen.selectionModel().setCurrentIndex(
+        frozen.model().index(2, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect
+    )
+    assert view.currentIndex().row() == 2
+    bar.setValue(0)
+    QApplication.processEvents()
+    assert not frozen.isVisible()
