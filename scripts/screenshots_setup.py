@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 INNER = "BALANCE_DESK_SCREENSHOTS_INNER"
@@ -80,6 +81,8 @@ def take(out: Path) -> int:
         print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
 
     with RevolutXSimulator() as crypto, BankSimulator() as bank:
+        save_generated(KeySetupDialog(CredentialStore(MemoryKeyring())), settle, save)
+
         dialog = KeySetupDialog(CredentialStore(MemoryKeyring()))
         dialog.resize(700, 640)
         dialog.show()
@@ -118,6 +121,15 @@ def take(out: Path) -> int:
 
     save_first_run(out, save)
     return 0
+
+
+def save_generated(dialog: Any, settle: Any, save: Any) -> None:
+    """Right after "Generate new key pair", at the dialog's own size: nothing may overlap."""
+    dialog.show()
+    settle()
+    dialog.revolut_x.private_key.generate_button.click()
+    save(dialog, "key-setup-revolut-x-generated.png")
+    dialog.hide()  # closing would ask about the generated, unsaved key pair
 
 
 def wait_for_test(page: object) -> None:
