@@ -304,7 +304,8 @@ def replace_and_sort_ms(rows: int, rounds: int) -> float:
                 currency=f"G{generation}C{i:05d}",
                 available=Decimal(f"{(i * 7919) % 100000}.{i % 1000:03d}"),
                 reserved=Decimal(f"{i % 97}.5"),
-                total=Decimal(f"{(i * 7919) % 100000 + i % 97}.{i % 1000:03d}"),
+                # As Revolut X sends it: available + reserved (a mismatch would be warned of).
+                total=Decimal(f"{(i * 7919) % 100000}.{i % 1000:03d}") + Decimal(f"{i % 97}.5"),
             )
             for i in range(rows)
         )

@@ -17,8 +17,9 @@ if TYPE_CHECKING:
     from balance_desk.model import CryptoBalance, RevolutXResult
 
 log = logging.getLogger(__name__)
-# Oddities already logged in this process: a refresh every 30 s must not repeat them.
-_logged: set[str] = set()
+# Oddities already logged in this process, by currency and kind: a refresh every 30 s must not
+# repeat them (nor grow this set as the figures change).
+_logged: set[tuple[str, str]] = set()
 
 CRYPTO_COLUMNS = (
     Column("Currency", "text"),
@@ -44,9 +45,9 @@ def total_mismatch(balance: CryptoBalance) -> str | None:
     )
 
 
-def _warn_once(text: str) -> None:
-    if text not in _logged:
-        _logged.add(text)
+def _warn_once(currency: str, kind: str, text: str) -> None:
+    if (currency, kind) not in _logged:
+        _logged.add((currency, kind))
         log.warning("%s", text)
 
 
@@ -61,13 +62,14 @@ def build_crypto_table(result: RevolutXResult, number: NumberFormat) -> TableDat
         mismatch = total_mismatch(balance)
         if mismatch:
             warnings.append(mismatch)
+            _warn_once(balance.currency, "total", mismatch)
         if listed[balance.currency] > 1:
-            warnings.append(
+            twice = (
                 f"Revolut X listed {balance.currency} {listed[balance.currency]} times; every "
                 "row is shown as sent, and the total adds them up."
             )
-        for text in warnings:
-            _warn_once(text)
+            warnings.append(twice)
+            _warn_once(balance.currency, "listed", twice)
         staked = balance.staked
         # A currency listed twice (a server quirk) still needs a distinct row identity.
         seen[balance.currency] = seen.get(balance.currency, 0) + 1
