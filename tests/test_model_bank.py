@@ -54,29 +54,6 @@ def test_obie_example_3_after_spending_400_the_overdraft_has_400_left() -> None:
     assert str(bal.amount_with_unused_credit) == "300.00"
 
 
-def test_worked_example_unused_overdraft_is_counted_once() -> None:
-    # 300 in the account and a 500 overdraft the bank describes twice (Available + Pre-Agreed).
-    bal = balance(
-        "300.00", "Credit", line(False, "Available", "500.00"), line(False, "Pre-Agreed", "500.00")
-    )
-    assert str(bal.signed_amount) == "300.00"
-    assert str(bal.amount_without_included_credit) == "300.00"
-    assert str(bal.amount_with_unused_credit) == "800.00"
-
-
-def test_worked_example_included_temporary_line_is_taken_out() -> None:
-    bal = balance("800.00", "Credit", line(True, "Temporary", "500.00"))
-    assert str(bal.amount_without_included_credit) == "300.00"
-    assert str(bal.amount_with_unused_credit) == "800.00"
-
-
-def test_worked_example_after_spending_400_is_a_debit() -> None:
-    bal = balance("100.00", "Debit", line(False, "Available", "400.00"))
-    assert str(bal.signed_amount) == "-100.00"
-    assert str(bal.amount_without_included_credit) == "-100.00"
-    assert str(bal.amount_with_unused_credit) == "300.00"
-
-
 def test_lines_without_an_available_line_are_added_up() -> None:
     bal = balance(
         "10", "Credit", line(False, "Pre-Agreed", "500"), line(False, "Emergency", "50.5")

@@ -251,30 +251,28 @@ class AppController(QObject):
         self.app.quit()
 
     def _save_privacy(self, on: bool) -> None:
-        from balance_desk.config import Settings
-
-        # Re-read the file so that only this one setting changes (and demo settings never
-        # reach the user's file).
-        try:
-            stored = Settings.load()
-            stored.privacy_mode = on
-            stored.save()
-        except (ConfigError, OSError) as exc:
-            _log().warning("Could not save privacy mode: %s", exc)
+        self._save_setting("privacy_mode", on)
 
     def _save_every_digit(self, on: bool) -> None:
         """Tables are built in the fetch process: start it again with the new number format."""
+        self.window.set_every_digit(on)
+        if self._save_setting("show_every_digit", on):
+            self.restart_sources()
+
+    @staticmethod
+    def _save_setting(name: str, value: bool) -> bool:
+        """Change one setting in the file as it is now (so that nothing else changes, and demo
+        settings never reach the user's file); False, and a log line, when it cannot be saved."""
         from balance_desk.config import Settings
 
-        self.window.set_every_digit(on)
         try:
             stored = Settings.load()
-            stored.show_every_digit = on
+            setattr(stored, name, value)
             stored.save()
         except (ConfigError, OSError) as exc:
-            _log().warning("Could not save the every-digit setting: %s", exc)
-            return
-        self.restart_sources()
+            _log().warning("Could not save the %s setting: %s", name, exc)
+            return False
+        return True
 
     def _check_exit(self, _update: SourceUpdate) -> None:
         if not self._exit_after_refresh or self._exiting:
