@@ -129,6 +129,8 @@ class BankSimulator(LoopbackServer):
         self.token_lifetime_s = token_lifetime_s
         self.token_length = token_length
         self.rotate_refresh_tokens = rotate_refresh_tokens
+        # Fields put over the /token answer, as an odd bank might send them (None removes one).
+        self.token_answer_changes: dict[str, Any] = {}
         self.financial_id = financial_id
         self.quota_limit = quota_limit
         self._passphrase = client_key_passphrase
@@ -357,6 +359,11 @@ class BankSimulator(LoopbackServer):
         }
         if new_refresh:
             doc["refresh_token"] = new_refresh
+        for key, value in self.token_answer_changes.items():
+            if value is None:
+                doc.pop(key, None)
+            else:
+                doc[key] = value
         return Reply(200, json.dumps(doc).encode())
 
     def _route(self, target: str, path: str) -> Reply:

@@ -4,6 +4,8 @@ refresh. One instance serves one fetch and may be used from several threads at o
 from __future__ import annotations
 
 import email.utils
+import logging
+import re
 import socket
 import ssl
 import threading
@@ -52,6 +54,14 @@ _CLIENT_CERT_ALERTS = (
     "HANDSHAKE_FAILURE",
     "ACCESS_DENIED",
 )
+
+
+log = logging.getLogger(__name__)
+
+# `expires_in` as a plain count of seconds (ASCII digits, at most a long one); longer lifetimes
+# than a year are clamped to it.
+TOKEN_SECONDS = re.compile(r"[0-9]{1,30}")
+MAX_TOKEN_LIFETIME_S = 365 * 24 * 3600
 
 
 class RateGate:
@@ -227,21 +237,35 @@ class BankClient:
         if response.status_code != 200:
             raise self._status_error(response, body, "POST /token")
         doc = decode_json(body, what="POST /token")
+        new_refresh = doc.get("refresh_token") if isinstance(doc, dict) else None
+        if isinstance(new_refresh, str) and new_refresh and new_refresh != creds.refresh_token:
+            # First, whatever else in the answer is odd: the bank may already have retired the
+            # old refresh token, and losing the new one would mean a new consent.
+            creds = replace(creds, refresh_token=new_refresh)
+            self._creds = creds
+            self._save(creds)
         token = doc.get("access_token") if isinstance(doc, dict) else None
         if not isinstance(token, str) or not token:
             raise ProtocolError("The bank's answer to POST /token has no access_token.")
-        expires_in = doc.get("expires_in")
-        expires_at = None
-        if isinstance(expires_in, int | float | str) and str(expires_in).isdigit():
-            expires_at = self._clock() + timedelta(seconds=int(expires_in))
-        new_refresh = doc.get("refresh_token")
         return replace(
-            creds,
-            access_token=token,
-            refresh_token=new_refresh if isinstance(new_refresh, str) and new_refresh
-            else creds.refresh_token,
-            expires_at=expires_at,
+            creds, access_token=token, expires_at=self._token_expiry(doc.get("expires_in"))
         )
+
+    def _token_expiry(self, expires_in: object) -> datetime | None:
+        """When the new access token expires: `expires_in` seconds from now, at most a year (a
+        silly value is clamped, not a crash); None when the bank gave no usable figure (the
+        token is then refreshed when the bank refuses it)."""
+        text = str(expires_in) if isinstance(expires_in, int | str) else ""
+        if not TOKEN_SECONDS.fullmatch(text):
+            return None
+        seconds = int(text)
+        if seconds > MAX_TOKEN_LIFETIME_S:
+            log.warning(
+                "The bank says its access token lasts %s seconds; counting %d instead.",
+                text[:20], MAX_TOKEN_LIFETIME_S,
+            )
+            seconds = MAX_TOKEN_LIFETIME_S
+        return self._clock() + timedelta(seconds=seconds)
 
     # --- requests -------------------------------------------------------------------------------
 

@@ -163,3 +163,36 @@ def test_refreshed_tokens_land_in_the_real_secret_service(
     assert stored is not None
     assert stored.access_token != tokens.access_token
     assert len(stored.access_token) == 6 * 1024
+
+
+@pytest.mark.parametrize("expires_in", ["999999999999", 10**40, "1e9", "\u0661\u0662", -5])
+def test_an_odd_lifetime_never_loses_the_rotated_refresh_token(
+    sim: BankSimulator, memory_store: CredentialStore, data_home: Path, expires_in: object
+) -> None:
+    tokens = sim.issue_tokens()
+    sim.expire_access_tokens()
+    store_tokens(memory_store, tokens, expires_at=datetime.now(UTC) - timedelta(minutes=1))
+    sim.token_answer_changes = {"expires_in": expires_in}
+    result = make_source(sim, memory_store, data_home).fetch(user_present=True)
+    assert result.status == "ok", result.error
+    stored = memory_store.get_bank()
+    assert stored is not None and stored.refresh_token not in (None, tokens.refresh_token)
+    if stored.expires_at is not None:  # a silly lifetime is clamped to a year, never a crash
+        assert stored.expires_at <= datetime.now(UTC) + timedelta(days=366)
+
+
+def test_a_new_refresh_token_is_stored_even_when_the_rest_of_the_answer_is_unusable(
+    sim: BankSimulator, memory_store: CredentialStore, data_home: Path
+) -> None:
+    tokens = sim.issue_tokens()
+    sim.expire_access_tokens()
+    store_tokens(memory_store, tokens, expires_at=datetime.now(UTC) - timedelta(minutes=1))
+    sim.token_answer_changes = {"access_token": None}
+    result = make_source(sim, memory_store, data_home).fetch(user_present=True)
+    assert result.status == "error" and result.error is not None
+    assert "no access_token" in result.error.message
+    stored = memory_store.get_bank()
+    assert stored is not None and stored.refresh_token not in (None, tokens.refresh_token)
+    # The bank retired the old one; the stored new one still works once the answer is right.
+    sim.token_answer_changes = {}
+    assert make_source(sim, memory_store, data_home).fetch(user_present=True).status == "ok"
