@@ -11,7 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from balance_desk.errors import ConfigError
 
 # Re-exported: callers have always found the data directory here.
-from balance_desk.paths import HOME_ENV, SETTINGS_FILE, atomic_write_text, data_dir
+from balance_desk.paths import (
+    HOME_ENV,
+    SETTINGS_FILE,
+    atomic_write_text,
+    data_dir,
+    move_aside,
+)
 
 __all__ = [
     "BANK_PRESETS",
@@ -76,20 +82,39 @@ class Settings(BaseModel):
 
     @classmethod
     def load(cls, directory: Path | None = None) -> Settings:
+        """The settings as saved; defaults when there is no file. A damaged file is moved
+        aside (`settings.json.damaged-<time>`, kept for the user) and ConfigError says so;
+        from then on the defaults are used."""
         path = (directory or data_dir()) / SETTINGS_FILE
         try:
-            raw = path.read_text(encoding="utf-8")
+            data = path.read_bytes()
         except FileNotFoundError:
             return cls()
         except OSError as exc:
             raise ConfigError(f"Cannot read the settings file {path}: {exc.strerror}") from exc
         try:
-            return cls.model_validate(json.loads(raw))
-        except (json.JSONDecodeError, ValidationError) as exc:
+            return cls.model_validate(json.loads(data.decode("utf-8")))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError, ValidationError) as exc:
+            reason = "too deeply nested" if isinstance(exc, RecursionError) else (
+                "not UTF-8 text" if isinstance(exc, UnicodeDecodeError)
+                else "not valid JSON" if isinstance(exc, json.JSONDecodeError)
+                else "values Balance Desk cannot use"
+            )
+            aside = move_aside(path)
+            where = f"it was moved aside to {aside.name}" if aside else "it could not be moved"
             raise ConfigError(
-                f"The settings file {path} is damaged ({type(exc).__name__}); "
-                "fix or delete it and set the keys up again."
+                f"The settings file {path} was damaged ({reason}); {where}, and the default "
+                "settings are used. Keys in the keyring are not affected."
             ) from exc
+
+    @classmethod
+    def load_or_defaults(cls, directory: Path | None = None) -> tuple[Settings, str | None]:
+        """The settings, or the defaults and why (a damaged file is moved aside): nothing to
+        read is no reason not to show balances."""
+        try:
+            return cls.load(directory), None
+        except ConfigError as exc:
+            return cls(), str(exc)
 
     def save(self, directory: Path | None = None) -> None:
         path = (directory or data_dir()) / SETTINGS_FILE

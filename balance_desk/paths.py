@@ -44,6 +44,20 @@ def atomic_write_text(path: Path, text: str) -> None:
         raise
 
 
+def move_aside(path: Path) -> Path | None:
+    """Rename a damaged file to `<name>.damaged-<UTC time>` beside it (the user's data is never
+    deleted); the new path, or None when it could not be moved (already gone, read-only)."""
+    from datetime import UTC, datetime
+
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.name}.damaged-{stamp}")
+    try:
+        os.replace(path, target)
+    except OSError:
+        return None
+    return target
+
+
 def stored_flag(name: str) -> bool:
     """A yes/no setting as saved, read without the settings model (and pydantic): privacy mode
     before the very first paint, the number format as the fetch process starts. A damaged file
@@ -53,7 +67,7 @@ def stored_flag(name: str) -> bool:
     path = data_dir() / SETTINGS_FILE
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return False
     return isinstance(raw, dict) and raw.get(name) is True
 

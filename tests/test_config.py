@@ -54,3 +54,35 @@ def test_failed_atomic_write_leaves_the_old_file(
         atomic_write_text(target, "new")
     assert target.read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["settings.json"]
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"\xff\xfe{not utf-8", "not UTF-8 text"),
+        (b"[" * 100_000 + b"]" * 100_000, "too deeply nested"),
+        (b"{not json", "not valid JSON"),
+        (b'{"crypto_interval_s": 1}', "values Balance Desk cannot use"),
+    ],
+)
+def test_a_damaged_settings_file_is_moved_aside_and_the_defaults_used(
+    data_home: Path, content: bytes, reason: str
+) -> None:
+    path = data_dir() / "settings.json"
+    path.write_bytes(content)
+    settings, problem = Settings.load_or_defaults()
+    assert settings == Settings()
+    assert problem is not None and reason in problem and "moved aside" in problem
+    (aside,) = data_home.glob("settings.json.damaged-*")
+    assert aside.read_bytes() == content  # the user's file is kept, not deleted
+    assert not path.exists()
+    assert Settings.load_or_defaults() == (Settings(), None)  # said once
+
+
+def test_the_first_paint_reads_privacy_from_a_damaged_file_as_off(data_home: Path) -> None:
+    from balance_desk.paths import stored_privacy_mode
+
+    (data_dir() / "settings.json").write_bytes(b"[" * 100_000)
+    assert stored_privacy_mode() is False
+    (data_dir() / "settings.json").write_bytes(b'\xff{"privacy_mode": true}')
+    assert stored_privacy_mode() is False

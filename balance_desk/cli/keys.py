@@ -4,6 +4,7 @@ to each source's own module."""
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 
 from balance_desk.cli.args import UsageError
@@ -69,7 +70,9 @@ KEY_DELETERS: dict[str, Callable[[CredentialStore], None]] = {
 
 
 def cmd_keys_show(args: argparse.Namespace) -> int:
-    settings = Settings.load()
+    settings, problem = Settings.load_or_defaults()
+    if problem:
+        print(f"balance-desk: {problem}", file=sys.stderr)
     store = CredentialStore()
     lines = [f"Keyring:  {store.backend_name}", f"Settings: {data_dir() / SETTINGS_FILE}"]
     for section in KEY_SHOW_SECTIONS:

@@ -87,7 +87,9 @@ def keys_set_bank(
     out: TextIO | None = None,
 ) -> int:
     out = out or sys.stdout
-    settings = Settings.load()
+    settings, problem = Settings.load_or_defaults()
+    if problem:
+        print(f"balance-desk: {problem}", file=sys.stderr)
     store = store or CredentialStore()
     current = settings.bank
     stdin_files = [

@@ -69,7 +69,9 @@ def _settings_from_args(args: argparse.Namespace, current: RevolutXSettings) -> 
 def set_revolut_x(args: argparse.Namespace, store: CredentialStore) -> None:
     if [args.api_key_file, args.passphrase_file].count("-") > 1:
         raise UsageError("Only one of --api-key-file and --passphrase-file can read stdin (-).")
-    settings = Settings.load()
+    settings, problem = Settings.load_or_defaults()
+    if problem:
+        print(f"balance-desk: {problem}", file=sys.stderr)
     new_settings = _settings_from_args(args, settings.revolut_x)
     existing = store.get_revolut_x()
     if args.private_key:

@@ -14,7 +14,9 @@ from balance_desk.sources.factory import build_sources, fetch_snapshot
 
 
 def cmd_snapshot(args: argparse.Namespace) -> int:
-    settings = Settings.load()
+    settings, problem = Settings.load_or_defaults()
+    if problem:
+        print(f"balance-desk: {problem}", file=sys.stderr)
     store = CredentialStore()
     sources = build_sources(store, settings, args.source)
     try:

@@ -5,6 +5,7 @@ Qt-free: these run in the fetch process (see child.py), named by `HostedFactory`
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import TYPE_CHECKING
 
@@ -42,7 +43,10 @@ def user_sources() -> tuple[list[Source], Cleanup | None]:
     from balance_desk.credentials import CredentialStore
     from balance_desk.sources.factory import build_sources
 
-    return build_sources(CredentialStore(), Settings.load()), None
+    settings, problem = Settings.load_or_defaults()
+    if problem:  # the window's process tells the user too; this goes to the log
+        logging.getLogger(__name__).warning("%s", problem)
+    return build_sources(CredentialStore(), settings), None
 
 
 def given_sources(

@@ -371,10 +371,7 @@ def _after_first_paint(app: QApplication, *, verbose: bool) -> None:
 def _load_settings() -> tuple[Settings, str | None]:
     from balance_desk.config import Settings
 
-    try:
-        return Settings.load(), None
-    except ConfigError as exc:
-        return Settings(), f"{exc} Using default settings for now."
+    return Settings.load_or_defaults()
 
 
 def run(args: argparse.Namespace) -> int:

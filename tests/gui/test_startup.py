@@ -140,3 +140,20 @@ def test_minimized_with_a_tray_stays_hidden_and_polls(
         controller.desktop.tray.hide()
         controller.shutdown()
         app.setQuitOnLastWindowClosed(True)  # the tray turned it off for this app
+
+
+@pytest.mark.parametrize("content", [b"\xff\xfe not utf-8", b"[" * 100_000])
+def test_a_damaged_settings_file_neither_hangs_nor_crashes_the_app(
+    data_home: Path, content: bytes
+) -> None:
+    data_home.mkdir(parents=True, exist_ok=True)
+    (data_home / "settings.json").write_bytes(content)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", BALANCE_DESK_HOME=str(data_home))
+    done = subprocess.run(
+        [sys.executable, "-m", "balance_desk", "--demo", "--exit-after-refresh"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=90, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "Revolut X: ok" in done.stdout
+    assert list(data_home.glob("settings.json.damaged-*"))
