@@ -52,8 +52,13 @@ START_FALLBACK_MS = 300
 
 
 def open_gui_state() -> QSettings:
-    """Window geometry, sort orders, tab and splitters: an INI file in the data directory."""
-    return QSettings(str(data_dir() / GUI_STATE_FILE), QSettings.Format.IniFormat)
+    """Window geometry, sort orders, tab and splitters: an INI file in the data directory, the
+    user's alone (0600) like every other file there; Qt's atomic saves keep that mode."""
+    path = data_dir() / GUI_STATE_FILE
+    with contextlib.suppress(OSError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        os.chmod(path, 0o600)
+    return QSettings(str(path), QSettings.Format.IniFormat)
 
 
 def display_problem() -> str | None:

@@ -95,3 +95,4 @@ def save_state(
                 # The measured widths, not the ones stretched to this window's spare room.
                 state.setValue(f"{key}/widths", list(pane.natural_widths()))
     state.sync()
+

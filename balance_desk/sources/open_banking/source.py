@@ -189,6 +189,16 @@ class OpenBankingSource:
             log.warning("Could not save the bank account list: %s", exc.strerror)
 
 
+def unread_words(failed: int, total: int) -> str:
+    """"1 of 7 accounts could not be read", "The account could not be read", "None of the 3
+    accounts could be read": never a double negative, never "1 accounts"."""
+    if failed < total:
+        return f"{failed} of {total} account{'s' if total > 1 else ''} could not be read"
+    if total == 1:
+        return "The account could not be read"
+    return f"None of the {total} accounts could be read"
+
+
 class _Fetch:
     """The accounts, then every account's balances, bounded in concurrency and quota-aware."""
 
@@ -297,15 +307,10 @@ class _Fetch:
             return BankResult(status="ok", accounts=tuple(results), fetched_at=now)
         first = failed[0]
         assert first.error is not None
-        count = (
-            f"None of the {len(results)} accounts"
-            if len(failed) == len(results)
-            else f"{len(failed)} of {len(results)} accounts"
-        )
         summary = ErrorInfo(
             kind=first.error.kind,
-            message=f"{count} could not be read; {first.account.display_name}: "
-            f"{first.error.message}",
+            message=f"{unread_words(len(failed), len(results))}; "
+            f"{first.account.display_name}: {first.error.message}",
             http_status=first.error.http_status,
             error_id=first.error.error_id,
             server_message=first.error.server_message,

@@ -16,8 +16,11 @@ from balance_desk.money import AmountError, is_plain_amount, parse_amount
 # The same rules as the checks below, run inside pydantic-core: one pass over the whole list
 # is what keeps parsing cheap; the Python checks then only run to explain a rejection.
 _Amount = Annotated[str, StringConstraints(strict=True, pattern=r"^[0-9]+(\.[0-9]+)?$")]
+# Printable, no spaces, control or bidi/format characters (U+202E would turn the rest of a line
+# around on a terminal or in the window).
+_CURRENCY_CHARS = r"[^\s\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]"
 _Currency = Annotated[
-    str, StringConstraints(strict=True, pattern=r"^[^\s\x00-\x1f\x7f-\x9f]{1,32}$")
+    str, StringConstraints(strict=True, pattern=rf"^{_CURRENCY_CHARS}{{1,32}}$")
 ]
 
 
@@ -63,8 +66,8 @@ def _check_balance(index: int, item: object) -> None:
         _amount(currency, "staked", item["staked"])
 
 
-# Printable, no spaces or control characters: it is shown on terminals and in the window.
-_CURRENCY = re.compile(r"[^\s\x00-\x1f\x7f-\x9f]{1,32}")
+# The same rule in Python, to explain a rejection.
+_CURRENCY = re.compile(rf"{_CURRENCY_CHARS}{{1,32}}")
 
 
 def _amount(currency: str, field: str, value: object) -> str:

@@ -65,3 +65,18 @@ def test_a_window_that_fits_comes_back_as_it_was(tmp_path: Path, qtbot: QtBot) -
                  available.width() - 40, available.height() - 40)
     window = restored(tmp_path, qtbot, rect)
     assert window.size() == rect.size()
+
+
+def test_the_window_state_file_is_the_users_alone(qtbot: QtBot, data_home: Path) -> None:
+    import stat
+
+    from balance_desk.gui.app import open_gui_state
+
+    state = open_gui_state()
+    state.setValue("window/tab", 1)
+    state.sync()
+    mode = stat.S_IMODE(Path(state.fileName()).stat().st_mode)
+    assert mode == 0o600, oct(mode)
+    again = open_gui_state()  # an older install's 0644 file is put right too
+    Path(again.fileName()).chmod(0o644)
+    assert stat.S_IMODE(Path(open_gui_state().fileName()).stat().st_mode) == 0o600

@@ -204,3 +204,17 @@ def test_an_account_without_currency_or_types_is_still_read() -> None:
 def test_an_account_whose_currency_is_malformed_is_reported() -> None:
     parsed = parse_account({"AccountId": "x", "Currency": "gbp"}, 0)
     assert parsed.problem is not None and "Currency 'gbp'" in parsed.problem.message
+
+
+@pytest.mark.parametrize(
+    ("failed", "total", "words"),
+    [
+        (1, 7, "1 of 7 accounts could not be read"),
+        (1, 1, "The account could not be read"),
+        (3, 3, "None of the 3 accounts could be read"),
+    ],
+)
+def test_the_summary_of_unread_accounts_reads_right(failed: int, total: int, words: str) -> None:
+    from balance_desk.sources.open_banking.source import unread_words
+
+    assert unread_words(failed, total) == words

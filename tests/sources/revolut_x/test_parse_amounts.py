@@ -60,3 +60,12 @@ def test_other_scripts_digits_are_refused(text: str) -> None:
     # Decimal() would read these, but the server's exact text could not be kept.
     with pytest.raises(ProtocolError, match="not a decimal number"):
         parse_balances([{"currency": "ETH", "available": text, "reserved": "0", "total": "0"}])
+
+
+@pytest.mark.parametrize(
+    "currency", ["BTC\u202e", "\u202eCTB", "US\u200bD", "\u2066ETH\u2069", "\ufeffSOL", "A\u061c"]
+)
+def test_a_currency_with_bidi_or_invisible_characters_is_refused(currency: str) -> None:
+    # U+202E would turn the rest of the line around on a terminal and in the window.
+    with pytest.raises(ProtocolError, match="field 'currency' is invalid"):
+        parse_balances([{"currency": currency, "available": "1", "reserved": "0", "total": "1"}])
