@@ -124,6 +124,21 @@ class ConfigError(SourceError):
     title = "Set-up problem"
 
 
+class InternalError(SourceError):
+    """A bug of ours met while reading a source: caught at the source's edge, logged with its
+    traceback, and reported as this source's failure only (never the other source's)."""
+
+    kind = "internal"
+    title = "Internal error"
+
+    @classmethod
+    def from_bug(cls, exc: BaseException, service: str) -> InternalError:
+        return cls(
+            f"Balance Desk hit a problem of its own while reading {service} "
+            f"({type(exc).__name__}); details are in the log file."
+        )
+
+
 # Each kind in words, as the status bar, the key dialog and the tray name it.
 KIND_TITLES: dict[str, str] = {
     cls.kind: cls.title
@@ -135,5 +150,6 @@ KIND_TITLES: dict[str, str] = {
         NetworkError,
         ProtocolError,
         ConfigError,
+        InternalError,
     )
 }

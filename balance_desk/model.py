@@ -14,7 +14,9 @@ from pydantic import BaseModel, ConfigDict
 
 from balance_desk.money import exact_add, exact_sum, plain
 
-ErrorKind = Literal["auth", "clock", "rate_limited", "server", "network", "protocol", "config"]
+ErrorKind = Literal[
+    "auth", "clock", "rate_limited", "server", "network", "protocol", "config", "internal"
+]
 SourceStatus = Literal["ok", "error", "not_configured"]
 AccountStatus = Literal["ok", "error", "quota"]
 

@@ -28,6 +28,7 @@ ERROR_WORDS: dict[str, str] = {
     "server": "the server had a problem",
     "network": "could not reach the server",
     "protocol": "the server sent an answer we could not read",
+    "internal": "Balance Desk hit a problem of its own",
     "config": "the set-up is incomplete",
 }
 # A figure older than this many refresh intervals counts as stale even without an error.

@@ -6,15 +6,17 @@ behaviour.
 
 from __future__ import annotations
 
+import logging
+from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from balance_desk.sources.base import Source, now_utc
+from balance_desk.sources.base import Source, SourceName, now_utc
 
 if TYPE_CHECKING:
     from balance_desk.config import Settings
     from balance_desk.credentials import CredentialStore
-    from balance_desk.model import Snapshot
+    from balance_desk.model import BankResult, RevolutXResult, Snapshot
 
 
 def build_sources(
@@ -45,7 +47,7 @@ def fetch_snapshot(sources: list[Source], *, user_present: bool = True) -> Snaps
 
     with ThreadPoolExecutor(max_workers=max(1, len(sources))) as pool:
         futures = {s.name: pool.submit(s.fetch, user_present=user_present) for s in sources}
-        results = {name: future.result() for name, future in futures.items()}
+        results = {name: _result(name, future) for name, future in futures.items()}
     crypto = results.get("revolut_x")
     bank = results.get("bank")
     return Snapshot(
@@ -53,3 +55,18 @@ def fetch_snapshot(sources: list[Source], *, user_present: bool = True) -> Snaps
         revolut_x=crypto if isinstance(crypto, RevolutXResult) else None,
         bank=bank if isinstance(bank, BankResult) else None,
     )
+
+
+def _result(name: SourceName, future: Future[RevolutXResult | BankResult]) -> object:
+    """The source's result; a bug that escaped it fails that source alone, in words."""
+    from balance_desk.errors import InternalError
+    from balance_desk.model import BankResult, RevolutXResult
+
+    try:
+        return future.result()
+    except Exception as exc:
+        logging.getLogger(__name__).exception("The %s source failed unexpectedly", name)
+        info = InternalError.from_bug(exc, "Revolut X" if name == "revolut_x" else "the bank")
+        if name == "revolut_x":
+            return RevolutXResult(status="error", error=info.to_info(), fetched_at=now_utc())
+        return BankResult(status="error", error=info.to_info(), fetched_at=now_utc())

@@ -23,7 +23,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from balance_desk.config import BANK_PRESETS, BankSettings, atomic_write_text
 from balance_desk.credentials import CredentialStore
-from balance_desk.errors import ConfigError, RateLimitedError, SourceError
+from balance_desk.errors import ConfigError, InternalError, RateLimitedError, SourceError
 from balance_desk.model import AccountResult, BankAccount, BankBalance, BankResult, ErrorInfo
 from balance_desk.sources.base import SourceName
 from balance_desk.sources.http import check_api_root
@@ -102,6 +102,10 @@ class OpenBankingSource:
             except SourceError as exc:
                 log.warning("Bank fetch failed: %s", exc.message)
                 return BankResult(status="error", error=exc.to_info(), fetched_at=self._clock())
+            except Exception as exc:  # a bug: this source's failure, never anyone else's
+                log.exception("Bank fetch failed unexpectedly")
+                failure = InternalError.from_bug(exc, "the bank")
+                return BankResult(status="error", error=failure.to_info(), fetched_at=self._clock())
 
     # --- one fetch ------------------------------------------------------------------------------
 

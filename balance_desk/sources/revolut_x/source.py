@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from balance_desk.config import RevolutXSettings
-from balance_desk.errors import ConfigError, ProtocolError, SourceError
+from balance_desk.errors import ConfigError, InternalError, SourceError
 from balance_desk.model import RevolutXResult
 from balance_desk.sources.base import SourceName
 from balance_desk.sources.http import DEFAULT_TIMEOUT
@@ -70,12 +70,9 @@ class RevolutXSource:
             except SourceError as exc:
                 log.warning("Revolut X: %s", exc)
                 return RevolutXResult(status="error", error=exc.to_info(), fetched_at=_now())
-            except Exception as exc:  # a bug must not take the poller thread down
+            except Exception as exc:  # a bug: this source's failure, never anyone else's
                 log.exception("Revolut X fetch failed unexpectedly")
-                failure = ProtocolError(
-                    f"Unexpected internal error while reading Revolut X ({type(exc).__name__}); "
-                    "details are in the log file."
-                )
+                failure = InternalError.from_bug(exc, "Revolut X")
                 return RevolutXResult(status="error", error=failure.to_info(), fetched_at=_now())
             self._clock_offset_ms = client.clock_offset_ms
             return RevolutXResult(
