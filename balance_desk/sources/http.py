@@ -112,6 +112,18 @@ def read_capped(response: httpx.Response, *, service: str, cap: int = MAX_BODY_B
     return b"".join(chunks)
 
 
+# How much of a server's own words we show: enough for a sentence and an id, never a page.
+SERVER_WORDS_LIMIT = 300
+
+
+def server_words(text: str, limit: int = SERVER_WORDS_LIMIT) -> str:
+    """A server's text made safe to show on a terminal or in the window: no control, escape,
+    bidi or invisible characters, and at most `limit` characters ("…" when cut)."""
+    clean = "".join(c if c.isprintable() else " " for c in text)
+    clean = " ".join(clean.split())
+    return clean if len(clean) <= limit else clean[: limit - 1].rstrip() + "…"
+
+
 def describe_body(body: bytes, content_type: str | None) -> str:
     """A few words for an answer that is not the API's JSON, for error messages."""
     head = body.lstrip()[:200].lower()
@@ -162,7 +174,8 @@ def network_error(exc: httpx.TransportError, *, service: str, url: httpx.URL) ->
         message = f"The connection to {service} at {where} broke before the whole answer arrived."
     else:
         message = f"Network problem talking to {service} at {where}: {_first_line(exc)}."
-    return NetworkError(message)
+    # A sentence starts with a capital, whatever the service's name ("bank at … did not").
+    return NetworkError(message[:1].upper() + message[1:])
 
 
 def _in_chain(exc: BaseException, kind: type[BaseException]) -> bool:

@@ -324,7 +324,7 @@ class BankClient:
                 self._refresh(version, reason="The bank no longer accepts the access token")
                 continue
             if resp.status_code == 200:
-                return decode_json(body, what=what)
+                return decode_json(body, what=what, content_type=resp.headers.get("content-type"))
             raise self._status_error(resp, body, what)
         raise AssertionError("unreachable")  # pragma: no cover
 

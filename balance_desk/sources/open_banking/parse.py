@@ -18,6 +18,7 @@ from typing import Any
 
 from balance_desk.errors import ProtocolError
 from balance_desk.model import AccountIdentifier, BankAccount, BankBalance, CreditLine
+from balance_desk.sources.http import describe_body, server_words
 
 # OBIE v3.1: ^\d{1,13}\.\d{1,5}$; v3.1.10 also allows a plain integer. ASCII digits only:
 # Python's \d (and Decimal) would take Arabic-Indic or full-width digits too.
@@ -45,13 +46,15 @@ class Page:
     next_url: str | None
 
 
-def decode_json(body: bytes, *, what: str) -> Any:
+def decode_json(body: bytes, *, what: str, content_type: str | None = None) -> Any:
     try:
         return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ProtocolError(
-            f"The bank's answer to {what} is not valid JSON (it may have been cut off)."
-        ) from exc
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        if body.lstrip()[:1] in (b"{", b"["):
+            kind = "not valid JSON (it may have been cut off)"
+        else:  # an HTML page, an empty answer, plain text: said as what it is
+            kind = describe_body(body, content_type)
+        raise ProtocolError(f"The bank's answer to {what} is {kind}.") from exc
 
 
 def read_page(doc: Any, *, collection: str, what: str) -> Page:
@@ -239,8 +242,9 @@ def obie_error(body: bytes) -> tuple[str | None, str | None]:
         if isinstance(value, str) and value and not parts:
             parts.append(value)
     error_id = doc.get("Id")
-    shown_id = error_id if isinstance(error_id, str) and error_id else None
-    return ("; ".join(parts) or None), shown_id
+    shown_id = server_words(error_id, 100) if isinstance(error_id, str) else None
+    # A server's words reach terminals and the window: no escape sequences, no runaway length.
+    return (server_words("; ".join(parts)) or None), (shown_id or None)
 
 
 def _label(account: BankAccount) -> str:

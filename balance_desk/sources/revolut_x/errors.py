@@ -17,7 +17,7 @@ from balance_desk.errors import (
     ServerError,
     SourceError,
 )
-from balance_desk.sources.http import describe_body
+from balance_desk.sources.http import describe_body, server_words
 
 API_KEYS_PAGE = "https://exchange.revolut.com/account/api-keys"
 # A server timestamp further off than this is more likely garbage than a real clock error.
@@ -40,11 +40,6 @@ def seconds(ms: int) -> str:
     return f"{abs(ms) / 1000:.1f} s"
 
 
-def _printable(text: str, limit: int) -> str:
-    # A server's text ends up on a terminal: no escape sequences, no runaway length.
-    return "".join(c for c in text if c.isprintable())[:limit].strip()
-
-
 def read_error_body(body: bytes, content_type: str | None) -> ErrorBody:
     try:
         doc = json.loads(body)
@@ -56,8 +51,8 @@ def read_error_body(body: bytes, content_type: str | None) -> ErrorBody:
     error_id = doc.get("error_id")
     stamp = doc.get("timestamp")
     return ErrorBody(
-        message=(_printable(message, 300) or None) if isinstance(message, str) else None,
-        error_id=(_printable(error_id, 100) or None) if isinstance(error_id, str) else None,
+        message=(server_words(message) or None) if isinstance(message, str) else None,
+        error_id=(server_words(error_id, 100) or None) if isinstance(error_id, str) else None,
         server_time_ms=stamp if isinstance(stamp, int) and not isinstance(stamp, bool) else None,
     )
 

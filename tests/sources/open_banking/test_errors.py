@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
 from balance_desk.credentials import CredentialStore
@@ -285,3 +286,54 @@ def test_server_down_is_a_network_error(
     assert result.error is not None
     assert result.error.kind == "network"
     assert "Could not connect to the bank" in result.error.message
+
+
+def test_a_servers_words_reach_the_user_without_escapes_and_capped(
+    bank: OpenBankingSource, sim: BankSimulator
+) -> None:
+    hostile = "\x1b[2J\x1b]0;pwned\x07Down \u202efor maintenance\r\n" + "x" * 2_000_000
+    body = json.dumps({"Code": "500", "Id": "id-\x1b[31m1", "Message": hostile}).encode()
+    sim.fail(500, path="/accounts", body=body, times=None)
+    result = bank.fetch(user_present=True)
+    assert result.status == "error" and result.error is not None
+    shown = " ".join(
+        part or "" for part in (result.error.message, result.error.server_message,
+                                result.error.error_id)
+    )
+    assert "\x1b" not in shown and "\x07" not in shown and "\u202e" not in shown
+    assert "\r" not in shown and "\n" not in shown
+    assert result.error.server_message is not None
+    assert result.error.server_message.startswith("[2J ]0;pwned Down for maintenance")
+    assert len(result.error.server_message) <= 300
+    assert result.error.error_id == "id- [31m1"
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "words"),
+    [
+        (b"<!DOCTYPE html><html><body>Sign in to the Wi-Fi</body></html>", "text/html",
+         "is an HTML page (often a proxy, firewall or captive portal)"),
+        (b"", "application/json", "is an empty answer"),
+        (b'{"Data": {"Balance": [', "application/json", "is not valid JSON"),
+    ],
+)
+def test_an_answer_that_is_not_json_is_named_for_what_it_is(
+    bank: OpenBankingSource, sim: BankSimulator, body: bytes, content_type: str, words: str
+) -> None:
+    sim.fail(200, path="/accounts/acc-card/balances", body=body, content_type=content_type)
+    error = by_id(bank.fetch(user_present=True))["acc-card"].error
+    assert error is not None and error.kind == "protocol"
+    assert words in error.message
+    assert "cut off" not in error.message or words == "is not valid JSON"
+
+
+def test_a_read_timeout_is_said_as_a_sentence(
+    bank: OpenBankingSource, sim: BankSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        "balance_desk.sources.open_banking.client.DEFAULT_TIMEOUT", httpx.Timeout(0.5)
+    )
+    sim.fail(None, path="/accounts", delay_s=2.0)
+    result = bank.fetch(user_present=True)
+    assert result.error is not None and result.error.kind == "network"
+    assert result.error.message[0].isupper(), result.error.message
