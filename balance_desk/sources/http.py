@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import ipaddress
 import random
+import re
 import socket
 import ssl
 import urllib.request
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -110,6 +112,44 @@ def read_capped(response: httpx.Response, *, service: str, cap: int = MAX_BODY_B
             raise too_big
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+# The longest wait a Retry-After is taken at its word for; a longer one is clamped to this.
+MAX_RETRY_AFTER = timedelta(days=7)
+_WAIT = re.compile(r"[0-9]+")
+
+
+def retry_after(value: str | None, now: datetime, *, unit_s: float) -> datetime | None:
+    """When a server asks to be tried again: a count of `unit_s` (Revolut X: milliseconds,
+    Open Banking: seconds) or an HTTP date. A date in the past, a value that is not plain ASCII
+    digits or a date, and an empty header mean "no word from the server" (None); a wait past
+    seven days is clamped to seven days."""
+    import email.utils
+
+    text = (value or "").strip()
+    if _WAIT.fullmatch(text):
+        longest = MAX_RETRY_AFTER.total_seconds()
+        # Beyond 15 digits it is past any sane wait anyway (and int() of a huge string costs).
+        seconds = int(text) * unit_s if len(text) <= 15 else longest
+        return now + timedelta(seconds=min(seconds, longest))
+    if not text.isascii():
+        return None
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    when = when if when.tzinfo else when.replace(tzinfo=UTC)
+    if when <= now:
+        return None
+    return min(when, now + MAX_RETRY_AFTER)
+
+
+def when_words(moment: datetime, now: datetime) -> str:
+    """A retry time as a person reads it: the clock time today, the date and time after."""
+    local, today = moment.astimezone(), now.astimezone()
+    if local.date() == today.date():
+        return local.strftime("%H:%M:%S")
+    return local.strftime("%Y-%m-%d %H:%M")
 
 
 # How much of a server's own words we show: enough for a sentence and an id, never a page.

@@ -31,7 +31,14 @@ from balance_desk.errors import (
     ServerError,
     SourceError,
 )
-from balance_desk.sources.http import DEFAULT_TIMEOUT, describe_body, network_error, read_capped
+from balance_desk.sources.http import (
+    DEFAULT_TIMEOUT,
+    describe_body,
+    network_error,
+    read_capped,
+    retry_after,
+    when_words,
+)
 from balance_desk.sources.open_banking.parse import Page, decode_json, obie_error, read_page
 
 SERVICE = "the bank"
@@ -363,8 +370,9 @@ class BankClient:
                 **common,
             )
         if status == 429:
-            retry_at = _retry_at(resp.headers.get("Retry-After"), self._clock())
-            when = f" Try again after {retry_at:%H:%M:%S %Z}." if retry_at else ""
+            now = self._clock()
+            retry_at = retry_after(resp.headers.get("Retry-After"), now, unit_s=1)
+            when = f" Try again after {when_words(retry_at, now)}." if retry_at else ""
             return RateLimitedError(
                 f"The bank is limiting requests (429){said}.{when}", retry_at=retry_at, **common
             )
@@ -397,18 +405,3 @@ def _no_details(body: bytes, resp: httpx.Response) -> str:
     if body.strip() in (b"{}", b""):
         return " (no details given)"
     return f" ({describe_body(body, resp.headers.get('Content-Type'))})"
-
-
-def _retry_at(value: str | None, now: datetime) -> datetime | None:
-    """Open Banking's Retry-After is in seconds; an HTTP date is accepted too."""
-    if not value:
-        return None
-    text = value.strip()
-    if text.isdigit():
-        return now + timedelta(seconds=int(text))
-    try:
-        when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
-

@@ -17,7 +17,7 @@ from balance_desk.errors import (
     ServerError,
     SourceError,
 )
-from balance_desk.sources.http import describe_body, server_words
+from balance_desk.sources.http import describe_body, retry_after, server_words, when_words
 
 API_KEYS_PAGE = "https://exchange.revolut.com/account/api-keys"
 # A server timestamp further off than this is more likely garbage than a real clock error.
@@ -67,9 +67,11 @@ def date_header_ms(value: str | None) -> int | None:
 
 
 def retry_after_ms(response: httpx.Response) -> int | None:
-    """Revolut X sends Retry-After in milliseconds (not the usual seconds)."""
-    value = response.headers.get("Retry-After", "").strip()
-    return int(value) if value.isdigit() else None
+    """Revolut X sends Retry-After in milliseconds (not the usual seconds); None for no usable
+    value (not ASCII digits, a date in the past). A silly wait is clamped to seven days."""
+    now = datetime.now(UTC)
+    when = retry_after(response.headers.get("Retry-After"), now, unit_s=0.001)
+    return None if when is None else int((when - now).total_seconds() * 1000)
 
 
 def decode_json(body: bytes, response: httpx.Response) -> object:
@@ -145,8 +147,9 @@ def error_for_response(
         retry_at = None
         when = "in a minute"
         if wait_ms is not None:
-            retry_at = datetime.now(UTC) + timedelta(milliseconds=wait_ms)
-            when = f"after {retry_at.astimezone().strftime('%H:%M:%S')}"
+            now = datetime.now(UTC)
+            retry_at = now + timedelta(milliseconds=wait_ms)
+            when = f"after {when_words(retry_at, now)}"
         error = RateLimitedError(
             f"Revolut X is limiting how often we ask (HTTP 429{said}); it will answer again "
             f"{when}.{odd}",

@@ -1,0 +1,46 @@
+"""What every source shares about HTTP: Retry-After read safely, server words made safe."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from balance_desk.sources.http import MAX_RETRY_AFTER, retry_after, server_words, when_words
+
+NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("value", "unit_s", "expected"),
+    [
+        ("120", 1, NOW + timedelta(seconds=120)),
+        ("1500", 0.001, NOW + timedelta(milliseconds=1500)),
+        ("99999999999999999999", 1, NOW + MAX_RETRY_AFTER),  # clamped, not an overflow
+        ("999999999999999", 1, NOW + MAX_RETRY_AFTER),
+        ("\u0661\u0662", 1, None),  # Arabic-Indic digits: no word from the server
+        ("ten", 1, None),
+        ("-5", 1, None),
+        ("", 1, None),
+        (None, 1, None),
+        ("Wed, 02 Dec 2026 13:00:00 GMT", 1, NOW + timedelta(hours=1)),
+        ("Tue, 01 Dec 2026 13:00:00 GMT", 1, None),  # in the past: ignored
+        ("Fri, 31 Dec 9999 23:59:59 GMT", 1, NOW + MAX_RETRY_AFTER),
+    ],
+)
+def test_retry_after_is_read_safely(
+    value: str | None, unit_s: float, expected: datetime | None
+) -> None:
+    assert retry_after(value, NOW, unit_s=unit_s) == expected
+
+
+def test_a_retry_on_another_day_gives_the_date() -> None:
+    later_today = NOW + timedelta(minutes=5)
+    assert ":" in when_words(later_today, NOW) and "-" not in when_words(later_today, NOW)
+    assert when_words(NOW + timedelta(days=3), NOW).startswith("2026-12-0")
+
+
+def test_server_words_lose_escapes_and_are_capped() -> None:
+    assert server_words("\x1b[31mred\x1b[0m\u202e tail\n") == "[31mred [0m tail"
+    long = server_words("x" * 2_000_000)
+    assert len(long) == 300 and long.endswith("…")
