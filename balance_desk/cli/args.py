@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
+from balance_desk.setup.common import shown_file
+
 
 class UsageError(Exception):
     """Wrong or missing arguments: exit 2 with the message."""
@@ -24,8 +26,9 @@ def read_secret(
     elif file_arg is not None:
         try:
             value = Path(file_arg).expanduser().read_text(encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"Cannot read {file_arg}: {exc.strerror}") from exc
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "it is not text"
+            raise UsageError(f"Cannot read {shown_file(file_arg)}: {reason}") from exc
     elif stream.isatty():
         import getpass
 

@@ -58,6 +58,14 @@ def describe_error(error: ErrorInfo) -> str:
     return "\n".join(lines)
 
 
+def shown_file(file_arg: str) -> str:
+    """A file that should hold a secret, as the user named it, when it plainly is a path;
+    otherwise it is not repeated (a secret typed where its file name belonged)."""
+    if "/" in file_arg or file_arg.startswith(("~", ".")) or Path(file_arg).suffix:
+        return file_arg
+    return "the file named there (not repeated: it may be a secret typed by mistake)"
+
+
 def stored_words(title: str, backend: str) -> str:
     """One wording, for every source, of where a set-up went."""
     return f"Stored the {title} credentials in the system keyring ({backend})."

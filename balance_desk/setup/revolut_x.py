@@ -12,7 +12,13 @@ from typing import TYPE_CHECKING
 from balance_desk.config import REVOLUT_X_DEFAULT_URL, RevolutXSettings
 from balance_desk.credentials import CredentialStore, MemoryKeyring, RevolutXCredentials
 from balance_desk.errors import ConfigError
-from balance_desk.setup.common import CheckOutcome, failed_check, fetch_once, plural
+from balance_desk.setup.common import (
+    CheckOutcome,
+    failed_check,
+    fetch_once,
+    plural,
+    shown_file,
+)
 from balance_desk.sources.http import check_api_root, tls_verify
 from balance_desk.sources.revolut_x.errors import API_KEYS_PAGE
 
@@ -56,14 +62,15 @@ def api_key_shape_note(key: str) -> str | None:
 
 def read_key_file(path: Path) -> str:
     """The text of a private key file, refusing a file far too large to be one."""
+    shown = shown_file(str(path))
     path = path.expanduser()
     try:
         if path.stat().st_size > MAX_KEY_FILE_BYTES:
-            raise ConfigError(f"{path} is far too large to be a private key file.")
+            raise ConfigError(f"{shown} is far too large to be a private key file.")
         return path.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
         raise ConfigError(
-            f"Cannot read the private key {path}: {exc.strerror or exc}."
+            f"Cannot read the private key {shown}: {exc.strerror or exc}."
         ) from exc
 
 

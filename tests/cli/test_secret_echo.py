@@ -69,3 +69,33 @@ def test_every_option_and_argument_has_help() -> None:
 
     walk(build_parser(), "balance-desk")
     assert missing == []
+
+
+@pytest.mark.parametrize(
+    "typed", ["eyJhbGciOiJQUzI1NiJ9-access-token-typed-by-mistake", "s3cr3t passphrase"]
+)
+def test_a_secret_typed_where_its_file_belonged_is_not_repeated(typed: str) -> None:
+    from balance_desk.cli.args import UsageError, read_secret
+
+    with pytest.raises(UsageError) as raised:
+        read_secret(typed, "Access token: ")
+    assert typed not in str(raised.value)
+    assert "not repeated" in str(raised.value)
+
+
+def test_a_private_key_typed_where_its_file_belonged_is_not_repeated() -> None:
+    from pathlib import Path
+
+    from balance_desk.errors import ConfigError
+    from balance_desk.setup.revolut_x import read_key_file
+
+    with pytest.raises(ConfigError) as raised:
+        read_key_file(Path(SECRET))
+    assert SECRET not in str(raised.value)
+
+
+def test_a_file_that_plainly_is_a_path_is_named() -> None:
+    from balance_desk.cli.args import UsageError, read_secret
+
+    with pytest.raises(UsageError, match=r"Cannot read /no/such/token\.txt"):
+        read_secret("/no/such/token.txt", "Access token: ")

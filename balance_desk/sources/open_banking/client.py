@@ -226,12 +226,12 @@ class BankClient:
         url = httpx.URL(self.api_root + "/token")
         self._gate.wait()
         try:
-            response = self._http.post(
-                url, data=form, headers={"x-fapi-financial-id": self._financial_id}
-            )
+            headers = {"x-fapi-financial-id": self._financial_id}
+            with self._http.stream("POST", url, data=form, headers=headers) as response:
+                # Capped like every other answer: a 200 MB reply must not take 640 MB.
+                body = read_capped(response, service="The bank")
         except httpx.TransportError as exc:
             raise self._network_error(exc, url) from exc
-        body = response.content
         if response.status_code in (400, 401, 403):
             message, error_id = obie_error(body)
             raise AuthError(

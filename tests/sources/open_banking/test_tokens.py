@@ -196,3 +196,15 @@ def test_a_new_refresh_token_is_stored_even_when_the_rest_of_the_answer_is_unusa
     # The bank retired the old one; the stored new one still works once the answer is right.
     sim.token_answer_changes = {}
     assert make_source(sim, memory_store, data_home).fetch(user_present=True).status == "ok"
+
+
+def test_a_huge_token_answer_is_refused_unread(
+    sim: BankSimulator, memory_store: CredentialStore, data_home: Path
+) -> None:
+    tokens = sim.issue_tokens()
+    sim.expire_access_tokens()
+    store_tokens(memory_store, tokens, expires_at=datetime.now(UTC) - timedelta(minutes=1))
+    sim.token_answer_changes = {"padding": "x" * (6 * 1024 * 1024)}
+    result = make_source(sim, memory_store, data_home).fetch(user_present=True)
+    assert result.status == "error" and result.error is not None
+    assert "MB" in result.error.message
