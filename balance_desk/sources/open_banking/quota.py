@@ -17,11 +17,12 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from balance_desk.config import atomic_write_text
+from balance_desk.paths import atomic_write_text, move_aside
 
 QUOTA_FILE = "bank-quota.json"
 UNATTENDED_LIMIT = 4
 WINDOW = timedelta(hours=24)
+STALE_TEMP_S = 60.0
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,9 @@ class QuotaLedger:
         self.limit = limit
         self._clock = clock
         self._lock = threading.Lock()
+        # Set while the ledger was lost: every key counts as used until then.
+        self._all_used_until: datetime | None = None
+        _remove_stale_temp_files(directory)
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
@@ -100,6 +104,8 @@ class QuotaLedger:
             self._save(requests, self._clock())
 
     def _blocked_until(self, times: list[datetime], count: int) -> datetime | None:
+        if self._all_used_until is not None and self._all_used_until > self._clock():
+            return self._all_used_until
         if len(times) + count <= self.limit:
             return None
         # The oldest requests have to leave the window before `count` more fit.
@@ -107,6 +113,7 @@ class QuotaLedger:
         return sorted(times)[must_expire - 1] + WINDOW
 
     def _load(self) -> tuple[dict[str, list[datetime]], datetime | None]:
+        self._all_used_until = None
         try:
             raw = json.loads(self.path.read_text(encoding="utf-8"))
             cutoff = self._clock() - WINDOW
@@ -116,21 +123,52 @@ class QuotaLedger:
                 if (kept := [t for s in stamps if (t := _parse(s)) > cutoff])
             }
             present = raw.get("last_user_present_at")
+            all_used = raw.get("all_used_until")
+            self._all_used_until = _parse(all_used) if all_used else None
             return requests, _parse(present) if present else None
         except FileNotFoundError:
             return {}, None
-        except (OSError, ValueError, TypeError, AttributeError) as exc:
-            # A damaged ledger must not stop the app; the bank's own 429 is the backstop.
-            log.warning("Ignoring the damaged quota ledger %s (%s)", self.path, type(exc).__name__)
-            return {}, None
+        except (OSError, ValueError, TypeError, AttributeError, RecursionError) as exc:
+            return self._damaged(exc)
+
+    def _damaged(self, exc: Exception) -> tuple[dict[str, list[datetime]], datetime | None]:
+        """What the ledger said is lost, so today's slots may already be used: the bank would
+        count a fifth request against the consent. Assume they are, for the next 24 hours, and
+        say so; the damaged file is kept beside it."""
+        aside = move_aside(self.path)
+        self._all_used_until = self._clock() + WINDOW
+        log.warning(
+            "The bank quota ledger %s was damaged (%s)%s; unattended bank requests pause until "
+            "%s, as today's 4 may already be used. Refreshing yourself is not limited.",
+            self.path, type(exc).__name__, f" and was moved aside to {aside.name}" if aside else "",
+            self._all_used_until.isoformat(timespec="minutes"),
+        )
+        with contextlib.suppress(OSError):
+            self._save({}, None)
+        return {}, None
 
     def _save(self, requests: dict[str, list[datetime]], last_present: datetime | None) -> None:
         doc = {
             "v": 1,
             "requests": {k: [t.isoformat() for t in v] for k, v in sorted(requests.items())},
             "last_user_present_at": last_present.isoformat() if last_present else None,
+            "all_used_until": (
+                self._all_used_until.isoformat() if self._all_used_until is not None else None
+            ),
         }
         atomic_write_text(self.path, json.dumps(doc, indent=1) + "\n")
+
+
+def _remove_stale_temp_files(directory: Path) -> None:
+    """A kill -9 in the middle of an atomic write leaves its temporary file; clean those up
+    (one younger than a minute may belong to a writer still at work)."""
+    import time
+
+    with contextlib.suppress(OSError):
+        for leftover in directory.glob(f".{QUOTA_FILE}.*"):
+            with contextlib.suppress(OSError):
+                if time.time() - leftover.stat().st_mtime > STALE_TEMP_S:
+                    leftover.unlink()
 
 
 def _parse(text: object) -> datetime:

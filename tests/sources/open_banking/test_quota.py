@@ -7,6 +7,8 @@ import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from balance_desk.sources.open_banking.quota import QUOTA_FILE, QuotaLedger
 
 
@@ -59,11 +61,42 @@ def test_next_allowed_at_for_several_requests(tmp_path: Path) -> None:
     assert ledger.next_allowed_at(key, 3) == start + timedelta(hours=24, minutes=10)
 
 
-def test_damaged_ledger_is_ignored_not_fatal(tmp_path: Path) -> None:
-    (tmp_path / QUOTA_FILE).write_text("{not json")
-    ledger = QuotaLedger(tmp_path)
-    assert ledger.try_reserve("k") is None
-    assert json.loads((tmp_path / QUOTA_FILE).read_text())["requests"]["k"]
+@pytest.mark.parametrize(
+    "damage", [b"{not json", b"\xff\xfe", b"[" * 100_000, b'{"requests": {"k": [5]}}', "dir"]
+)
+def test_a_damaged_ledger_assumes_todays_slots_are_used_and_says_so(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, damage: object
+) -> None:
+    if damage == "dir":
+        (tmp_path / QUOTA_FILE).mkdir()
+    else:
+        assert isinstance(damage, bytes)
+        (tmp_path / QUOTA_FILE).write_bytes(damage)
+    clock = Clock()
+    ledger = QuotaLedger(tmp_path, clock=clock)
+    blocked = ledger.try_reserve("k")
+    # Silently starting again would allow 4 more requests the bank may already have counted.
+    assert blocked == clock.now + timedelta(hours=24)
+    assert any("was damaged" in r.getMessage() for r in caplog.records)
+    assert list(tmp_path.glob(f"{QUOTA_FILE}.damaged-*"))  # kept, not deleted
+    # Another process reading the new ledger sees the same pause.
+    assert QuotaLedger(tmp_path, clock=clock).next_allowed_at("other") is not None
+    clock.now += timedelta(hours=24, seconds=1)
+    assert QuotaLedger(tmp_path, clock=clock).try_reserve("k") is None
+
+
+def test_temporary_files_left_by_a_killed_writer_are_cleaned_up(tmp_path: Path) -> None:
+    import os
+    import time
+
+    stale = tmp_path / f".{QUOTA_FILE}.abc123"
+    fresh = tmp_path / f".{QUOTA_FILE}.def456"
+    stale.write_text("{")
+    fresh.write_text("{")
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    QuotaLedger(tmp_path)
+    assert not stale.exists() and fresh.exists()  # a writer may still be at work on that one
 
 
 def test_last_user_present_time_is_remembered(tmp_path: Path) -> None:
