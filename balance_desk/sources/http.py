@@ -144,6 +144,22 @@ def retry_after(value: str | None, now: datetime, *, unit_s: float) -> datetime 
     return min(when, now + MAX_RETRY_AFTER)
 
 
+# A 429 asking for at most this long is waited out (once) while the user waits; a longer one is
+# reported with the time to try again. Both sources follow this rule.
+SHORT_RATE_LIMIT_WAIT = timedelta(seconds=5)
+
+
+def short_wait(error: Exception, now: datetime) -> float | None:
+    """Seconds to sleep before trying once more, when `error` is a rate limit with a short
+    Retry-After; None when it should be reported instead."""
+    from balance_desk.errors import RateLimitedError
+
+    if not isinstance(error, RateLimitedError) or error.retry_at is None:
+        return None
+    wait = error.retry_at - now
+    return max(wait.total_seconds(), 0.0) if wait <= SHORT_RATE_LIMIT_WAIT else None
+
+
 def when_words(moment: datetime, now: datetime) -> str:
     """A retry time as a person reads it: the clock time today, the date and time after."""
     local, today = moment.astimezone(), now.astimezone()

@@ -37,6 +37,7 @@ from balance_desk.sources.http import (
     network_error,
     read_capped,
     retry_after,
+    short_wait,
     when_words,
 )
 from balance_desk.sources.open_banking.parse import Page, decode_json, obie_error, read_page
@@ -318,7 +319,8 @@ class BankClient:
         return url
 
     def get_json(self, url: httpx.URL, presence: Presence, what: str) -> Any:
-        for attempt in range(2):
+        refreshed = waited = False
+        while True:
             version = self._version
             token = self._creds.access_token
             self._gate.wait()
@@ -327,13 +329,20 @@ class BankClient:
                     body = read_capped(resp, service="The bank")
             except httpx.TransportError as exc:
                 raise self._network_error(exc, url) from exc
-            if resp.status_code == 401 and attempt == 0:
+            if resp.status_code == 401 and not refreshed:
+                refreshed = True
                 self._refresh(version, reason="The bank no longer accepts the access token")
                 continue
             if resp.status_code == 200:
                 return decode_json(body, what=what, content_type=resp.headers.get("content-type"))
-            raise self._status_error(resp, body, what)
-        raise AssertionError("unreachable")  # pragma: no cover
+            error = self._status_error(resp, body, what)
+            wait = short_wait(error, self._clock())
+            if wait is not None and not waited:
+                # The same rule as Revolut X: a short pause is waited out and tried once more.
+                waited = True
+                time.sleep(wait)
+                continue
+            raise error
 
     def _headers(self, token: str, presence: Presence) -> dict[str, str]:
         headers = {

@@ -59,7 +59,7 @@ class RetryPolicy:
     backoff_s: float = 0.5
     backoff_cap_s: float = 4.0
     max_retry_after_ms: int = 5_000  # a longer 429 wait is reported instead of slept through
-    rate_limit_waits: int = 2
+    rate_limit_waits: int = 1  # once, as for the bank (sources.http.SHORT_RATE_LIMIT_WAIT)
 
 
 class RevolutXClient:

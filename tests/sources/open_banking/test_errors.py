@@ -337,3 +337,26 @@ def test_a_read_timeout_is_said_as_a_sentence(
     result = bank.fetch(user_present=True)
     assert result.error is not None and result.error.kind == "network"
     assert result.error.message[0].isupper(), result.error.message
+
+
+def test_a_short_429_is_waited_out_once_like_revolut_x(
+    bank: OpenBankingSource, sim: BankSimulator
+) -> None:
+    sim.fail(429, path="/accounts", body=b"{}", retry_after_s=1)
+    result = bank.fetch(user_present=True)
+    assert result.status == "ok", result.error
+    assert [r.path for r in sim.requests if r.path.split("?")[0] == "/accounts"][:2] == [
+        "/accounts", "/accounts"  # the refused one, then the same again after the pause
+    ]
+
+
+def test_a_429_that_comes_back_after_the_wait_is_reported(
+    bank: OpenBankingSource, sim: BankSimulator
+) -> None:
+    sim.fail(429, path="/accounts", body=b"{}", retry_after_s=1, times=2)
+    result = bank.fetch(user_present=True)
+    assert result.status == "error" and result.error is not None
+    assert result.error.kind == "rate_limited"
+    assert [r.path for r in sim.requests if r.path.split("?")[0] == "/accounts"] == [
+        "/accounts", "/accounts"  # waited once, never twice
+    ]
