@@ -114,3 +114,15 @@ def test_bank_debit_balance_is_negative_and_derived_amounts_are_exact() -> None:
     assert doc["amount_without_included_credit"] == "-100.00"
     assert doc["amount_with_unused_credit"] == "300.00"
     assert doc["date_time"] == "2026-11-21T10:00:00+00:00"
+
+
+def test_a_staked_zero_is_the_string_zero_not_null() -> None:
+    from balance_desk.model import CryptoBalance
+
+    balance = CryptoBalance(
+        currency="DOT", available=Decimal("1"), reserved=Decimal("0"), staked=Decimal("0"),
+        total=Decimal("1"),
+    )
+    assert balance.to_document()["staked"] == "0"  # staking reported, nothing staked
+    unstaked = balance.model_copy(update={"staked": None})
+    assert unstaked.to_document()["staked"] is None  # staking not reported at all

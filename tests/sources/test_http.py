@@ -44,3 +44,47 @@ def test_server_words_lose_escapes_and_are_capped() -> None:
     assert server_words("\x1b[31mred\x1b[0m\u202e tail\n") == "[31mred [0m tail"
     long = server_words("x" * 2_000_000)
     assert len(long) == 300 and long.endswith("…")
+
+
+def test_a_chunked_answer_without_a_length_is_cut_off_at_the_cap() -> None:
+    """The chunk-by-chunk loop: no Content-Length to refuse it up front."""
+    import http.server
+    import threading
+
+    import httpx
+
+    from balance_desk.errors import ProtocolError
+    from balance_desk.sources.http import read_capped
+
+    class Chunked(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            chunk = b"x" * 65536
+            try:
+                for _ in range(64):  # 4 MB in all, in pieces
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                self.wfile.write(b"0\r\n\r\n")
+            except OSError:
+                pass  # the client hung up at the cap, as it should
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Chunked)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        with httpx.Client(timeout=10) as client:
+            with client.stream("GET", url) as response:
+                assert "Content-Length" not in response.headers
+                with pytest.raises(ProtocolError, match="larger than 1 MB"):
+                    read_capped(response, service="The test", cap=1024 * 1024)
+            with client.stream("GET", url) as response:
+                assert len(read_capped(response, service="The test")) == 64 * 65536
+    finally:
+        server.shutdown()
+        server.server_close()

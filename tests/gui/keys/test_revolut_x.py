@@ -269,10 +269,22 @@ def test_a_late_answer_after_the_dialog_is_gone_is_harmless(
     dlg.revolut_x.test_button.click()
     dlg.close()
     dlg.deleteLater()
-    qtbot.wait(10)
-    for thread in [t for t in threading.enumerate() if t.name.startswith("connection-test-")]:
+    qtbot.wait(10)  # the dialog, its tester and its Tasks are gone
+    # A new dialog is open when the old test's answer arrives.
+    again = KeySetupDialog(memory_store)
+    qtbot.addWidget(again, before_close_func=keep_quiet)
+    late: list[object] = []
+    again.revolut_x.tester.finished.connect(late.append)
+    for thread in [t for t in threading.enumerate() if t.name.endswith("connection-test")]:
         thread.join(timeout=5)
+        assert not thread.is_alive()  # the abandoned request ran to its end and stopped
     qtbot.wait(50)
+    assert sim.requests, "the old test's request reached the server"
+    assert late == []  # the old answer went nowhere: not to the new dialog
+    assert not again.revolut_x.result.isVisible()
+    # And the new dialog's own test still works.
+    fill(again, sim)
+    assert run_test(qtbot, again).startswith("Connected:")
 
 
 def test_describe_without_error_uses_the_summary() -> None:

@@ -481,3 +481,26 @@ def test_the_account_column_stays_put_when_the_table_scrolls_sideways(
     bar.setValue(0)
     QApplication.processEvents()
     assert not frozen.isVisible()
+
+
+def test_in_privacy_mode_what_is_copied_is_what_is_seen(qtbot: QtBot, gui_app: App) -> None:
+    gui_app.wait_done(qtbot)
+    window = gui_app.window
+    window.set_privacy(True)
+    for pane in (window.crypto_pane, window.bank_pane):
+        pane.view.selectAll()
+        pane.view.setFocus()
+        QTest.keyClick(pane.view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+        copied = QGuiApplication.clipboard().text()
+        rows = [line.split("\t") for line in copied.splitlines()[1:]]
+        amounts = [
+            i for i, column in enumerate(pane.model.columns) if column.kind == "amount"
+            and not pane.view.isColumnHidden(i)
+        ]
+        shown = [i for i in range(len(pane.model.columns)) if not pane.view.isColumnHidden(i)]
+        for row in rows:
+            for i in amounts:
+                assert row[shown.index(i)] in (PRIVACY_MASK, ""), row
+        amount = pane.proxy.index(0, amounts[0])
+        pane.view.copy_value(amount)
+        assert QGuiApplication.clipboard().text() == PRIVACY_MASK
