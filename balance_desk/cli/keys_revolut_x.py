@@ -101,7 +101,7 @@ def set_revolut_x(args: argparse.Namespace, store: CredentialStore) -> None:
             raise UsageError("Nothing to change: the stored Revolut X keys are kept as they are.")
         api_key = _checked_api_key(entered) if entered else stored_key
     creds = RevolutXCredentials(api_key=api_key, private_key_pem=private_pem)
-    settings = save_setup(REVOLUT_X, store, creds, new_settings, fallback=settings).settings
+    settings = save_setup(REVOLUT_X, store, creds, new_settings, fallback=settings)
     print(stored_words(REVOLUT_X.title, store.backend_name))
     print(*show_revolut_x(store, settings)[1:], sep="\n")
     print(f"Check them against Revolut X with: {invocation()} snapshot --source revolut-x")

@@ -46,7 +46,6 @@ BACKGROUND_NICENESS = 10
 CLOSE_TIMEOUT_S = 2.0
 
 
-
 def load_target(target: str) -> Callable[..., tuple[list[Source], Cleanup | None]]:
     module_name, _, function = target.partition(":")
     function_object = getattr(importlib.import_module(module_name), function)
@@ -90,7 +89,7 @@ class _Host:
         return True
 
     def serves(self, name: str) -> bool:
-        return self._runner is not None and name in self._runner.start()
+        return self._runner is not None and name in self._runner.names
 
     def fetch(self, request: Fetch) -> None:
         """On a thread of its own: the two sources fetch independently, as in the window."""

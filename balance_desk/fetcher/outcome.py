@@ -7,19 +7,17 @@ Qt-free, because it runs wherever the fetch runs: in the fetch process in the ap
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TypeAlias
 
 from balance_desk.present.formatting import NumberFormat
 from balance_desk.present.updates import TableData
-from balance_desk.sources.base import Source, SourceName, now_utc
+from balance_desk.sources.base import Source, SourceName
+from balance_desk.sources.factory import bug_result
 
 if TYPE_CHECKING:
     from balance_desk.model import BankResult, ErrorInfo, RevolutXResult
-
-log = logging.getLogger(__name__)
 
 SourceResult: TypeAlias = "RevolutXResult | BankResult"
 
@@ -73,14 +71,6 @@ def build_table(
     return build_bank_table(result, number, previous)
 
 
-def failed_result(name: SourceName, error: ErrorInfo) -> SourceResult:
-    from balance_desk.model import BankResult, RevolutXResult
-
-    if name == "revolut_x":
-        return RevolutXResult(status="error", error=error, fetched_at=now_utc())
-    return BankResult(status="error", error=error, fetched_at=now_utc())
-
-
 def run_fetch(
     source: Source,
     user_present: bool,
@@ -90,23 +80,11 @@ def run_fetch(
 ) -> FetchOutcome:
     """Fetch and build rows (the new table, or None when the fetch failed); never raises, so
     that a bug cannot end the polling."""
-    name = source.name
     try:
         result = source.fetch(user_present=user_present)
         table = builder(result, number, previous)
     except Exception as exc:
-        from balance_desk.model import ErrorInfo
-
-        log.exception("Fetching %s failed unexpectedly", name)
-        result = failed_result(
-            name,
-            ErrorInfo(
-                kind="protocol",
-                message=f"Balance Desk hit an unexpected problem ({type(exc).__name__}); "
-                "details are in the log file.",
-            ),
-        )
-        table = None
+        return FetchOutcome(bug_result(source.name, exc), None)
     return FetchOutcome(result, table)
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from itertools import count
 from typing import IO, TYPE_CHECKING
 
-from balance_desk.fetcher.outcome import FetchOutcome, SetupError, failed_result
+from balance_desk.fetcher.outcome import FetchOutcome, SetupError
 from balance_desk.fetcher.protocol import (
     FETCH_HOST_FLAG,
     Fetch,
@@ -30,6 +30,7 @@ from balance_desk.fetcher.protocol import (
     write_frame,
 )
 from balance_desk.present.formatting import NumberFormat
+from balance_desk.sources.factory import failed_result
 
 if TYPE_CHECKING:
     from balance_desk.model import ErrorInfo
@@ -44,7 +45,6 @@ EXIT_TIMEOUT_S = 3.0
 # Every request in there has its own timeout; a fetch still unanswered after this means the
 # process is stuck, and it is killed (the next fetch starts a new one).
 FETCH_TIMEOUT_S = 600.0
-
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,13 +12,8 @@ import logging
 import threading
 from typing import TYPE_CHECKING
 
-from balance_desk.fetcher.outcome import (
-    FetchOutcome,
-    TableBuilder,
-    build_table,
-    failed_result,
-    run_fetch,
-)
+from balance_desk.fetcher.outcome import FetchOutcome, TableBuilder, build_table, run_fetch
+from balance_desk.sources.factory import failed_result
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -64,8 +59,12 @@ class SourceRunner:
         self._open = set(self._sources)
         self._closed = False
 
-    def start(self) -> tuple[SourceName, ...]:
+    @property
+    def names(self) -> tuple[SourceName, ...]:
         return tuple(self._sources)
+
+    def start(self) -> tuple[SourceName, ...]:
+        return self.names
 
     def configured(self) -> tuple[tuple[SourceName, bool], ...]:
         return tuple((name, s.is_configured()) for name, s in self._sources.items())

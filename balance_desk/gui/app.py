@@ -50,7 +50,6 @@ FIRST_PAINT_ENV = "BALANCE_DESK_FIRST_PAINT_EXIT"
 START_FALLBACK_MS = 300
 
 
-
 def open_gui_state() -> QSettings:
     """Window geometry, sort orders, tab and splitters: an INI file in the data directory, the
     user's alone (0600) like every other file there; Qt's atomic saves keep that mode."""

@@ -21,10 +21,11 @@ from datetime import datetime, timedelta
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
 
-from balance_desk.fetcher.outcome import Fetcher, FetchOutcome, failed_result, startup_error
+from balance_desk.fetcher.outcome import Fetcher, FetchOutcome, startup_error
 from balance_desk.gui.tasks import JobFailed, Tasks
 from balance_desk.present.updates import SourceUpdate
 from balance_desk.sources.base import SourceName, now_utc
+from balance_desk.sources.factory import bug_result, failed_result
 
 log = logging.getLogger(__name__)
 
@@ -170,11 +171,7 @@ class PollWorker(QObject):
             return
         slot = self._slots[key]  # type: ignore[index]
         if isinstance(result, JobFailed):  # Fetcher.fetch never raises; this is a last resort
-            from balance_desk.model import ErrorInfo
-
-            message = f"Balance Desk hit an unexpected problem ({type(result.exc).__name__})."
-            info = ErrorInfo(kind="protocol", message=message)
-            result = FetchOutcome(failed_result(slot.name, info), slot.update.table)
+            result = FetchOutcome(bug_result(slot.name, result.exc), slot.update.table)
         assert isinstance(result, FetchOutcome)
         self._on_fetched(slot, result)
 

@@ -12,7 +12,8 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from balance_desk.money import PRIVACY_MASK
-from balance_desk.present.bank_table import BankRowInfo, is_available_type
+from balance_desk.present.bank_table import BankRowInfo
+from balance_desk.present.bank_totals import is_available_type
 from balance_desk.present.formatting import NumberFormat, local_time
 
 if TYPE_CHECKING:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from balance_desk.money import plain
 from balance_desk.present.bank_totals import bank_totals as totals_by_currency
+from balance_desk.present.bank_totals import is_available_type
 from balance_desk.present.formatting import MISSING, NumberFormat, local_time
 from balance_desk.present.rows import CellValue, Column, TableRow, align_decimals, make_row
 from balance_desk.present.updates import TableData, TotalLine
@@ -109,15 +110,6 @@ def _balance_row(
         stale_note=stale_note,
         payload=BankRowInfo(account, balance, stale_note),
     )
-
-
-def is_available_type(balance: BankBalance) -> bool:
-    return balance.standard_type in AVAILABLE_TYPES
-
-
-AVAILABLE_TYPES = frozenset(
-    {"InterimAvailable", "ClosingAvailable", "OpeningAvailable", "ForwardAvailable"}
-)
 
 
 def indicator_words(account: BankAccount, balance: BankBalance) -> str:

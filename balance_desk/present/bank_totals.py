@@ -50,7 +50,12 @@ CREDIT_PREFERENCE = (
     "Expected",
     "ForwardAvailable",
 )
-_AVAILABLE = ("InterimAvailable", "ClosingAvailable", "OpeningAvailable", "ForwardAvailable")
+# The "available" balance types, in the order one is picked for credit available.
+AVAILABLE_TYPES = ("InterimAvailable", "ClosingAvailable", "OpeningAvailable", "ForwardAvailable")
+
+
+def is_available_type(balance: BankBalance) -> bool:
+    return balance.standard_type in AVAILABLE_TYPES
 
 
 def chosen_balance(account: BankAccount, balances: Sequence[BankBalance]) -> BankBalance | None:
@@ -66,7 +71,7 @@ def credit_available(account: BankAccount, balances: Sequence[BankBalance]) -> D
     """Credit the account still offers, from its available figure: for a card or a loan what can
     still be spent (never below zero), for any other account its unused credit lines."""
     by_type = {b.standard_type: b for b in reversed(balances)}
-    balance = next((by_type[kind] for kind in _AVAILABLE if kind in by_type), None)
+    balance = next((by_type[kind] for kind in AVAILABLE_TYPES if kind in by_type), None)
     if balance is None:
         return Decimal(0)
     if account.is_credit:

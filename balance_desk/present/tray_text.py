@@ -15,12 +15,12 @@ from typing import Literal
 
 from balance_desk.model import BankResult, ErrorInfo, RevolutXResult
 from balance_desk.money import PRIVACY_MASK, exact_add, grouped
+from balance_desk.present.updates import SOURCE_TITLES
 from balance_desk.sources.base import SourceName
 
 TrayState = Literal["ok", "refreshing", "stale", "error", "idle"]
 SourceResult = RevolutXResult | BankResult
 
-SOURCE_TITLES: dict[SourceName, str] = {"revolut_x": "Revolut X", "bank": "Bank"}
 ERROR_WORDS: dict[str, str] = {
     "auth": "the keys were refused",
     "clock": "this computer's clock is out of sync",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from balance_desk.errors import KIND_TITLES, ConfigError, SourceError
 
@@ -130,12 +130,6 @@ class SaveError(ConfigError):
     """A save failed and was undone; the message says what happened, in words."""
 
 
-@dataclass(frozen=True)
-class Saved(Generic[Creds]):
-    settings: Settings
-    replaced: Creds | None
-
-
 def save_setup(
     kind: SourceSetup[Creds],
     store: CredentialStore,
@@ -144,8 +138,9 @@ def save_setup(
     *,
     directory: Path | None = None,
     fallback: Settings | None = None,
-) -> Saved[Creds]:
-    """Store `creds` in the keyring and `section` in the settings file, or neither.
+) -> Settings:
+    """Store `creds` in the keyring and `section` in the settings file, or neither; the settings
+    as saved.
 
     The settings file is read again just before writing, so that changes made meanwhile (by the
     app, another dialog) are kept; `fallback` stands in when that file is damaged.
@@ -174,7 +169,7 @@ def save_setup(
         if undo_failed:
             text += f" The keyring could not be put back either: {undo_failed}"
         raise SaveError(text) from exc
-    return Saved(updated, previous)
+    return updated
 
 
 def _restore(

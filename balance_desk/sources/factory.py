@@ -16,7 +16,7 @@ from balance_desk.sources.base import Source, SourceName, now_utc
 if TYPE_CHECKING:
     from balance_desk.config import Settings
     from balance_desk.credentials import CredentialStore
-    from balance_desk.model import BankResult, RevolutXResult, Snapshot
+    from balance_desk.model import BankResult, ErrorInfo, RevolutXResult, Snapshot
 
 
 def build_sources(
@@ -57,16 +57,30 @@ def fetch_snapshot(sources: list[Source], *, user_present: bool = True) -> Snaps
     )
 
 
-def _result(name: SourceName, future: Future[RevolutXResult | BankResult]) -> object:
-    """The source's result; a bug that escaped it fails that source alone, in words."""
-    from balance_desk.errors import InternalError
+def failed_result(name: SourceName, error: ErrorInfo) -> RevolutXResult | BankResult:
+    """A failed result for source `name`, as that source would report it."""
     from balance_desk.model import BankResult, RevolutXResult
 
+    if name == "revolut_x":
+        return RevolutXResult(status="error", error=error, fetched_at=now_utc())
+    return BankResult(status="error", error=error, fetched_at=now_utc())
+
+
+def bug_result(name: SourceName, exc: BaseException) -> RevolutXResult | BankResult:
+    """A bug that escaped source `name` (or the work around it): that source's failure alone,
+    in words; the traceback goes to the log."""
+    from balance_desk.errors import InternalError
+
+    logging.getLogger(__name__).error(
+        "The %s source failed unexpectedly", name, exc_info=(type(exc), exc, exc.__traceback__)
+    )
+    service = "Revolut X" if name == "revolut_x" else "the bank"
+    return failed_result(name, InternalError.from_bug(exc, service).to_info())
+
+
+def _result(name: SourceName, future: Future[RevolutXResult | BankResult]) -> object:
+    """The source's result; a bug that escaped it fails that source alone."""
     try:
         return future.result()
     except Exception as exc:
-        logging.getLogger(__name__).exception("The %s source failed unexpectedly", name)
-        info = InternalError.from_bug(exc, "Revolut X" if name == "revolut_x" else "the bank")
-        if name == "revolut_x":
-            return RevolutXResult(status="error", error=info.to_info(), fetched_at=now_utc())
-        return BankResult(status="error", error=info.to_info(), fetched_at=now_utc())
+        return bug_result(name, exc)

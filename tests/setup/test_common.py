@@ -43,8 +43,7 @@ def test_a_save_stores_the_keys_and_only_its_own_settings_section(
     on_disk = json.loads((data_home / "settings.json").read_text())
     assert on_disk["revolut_x"]["url"] == "https://proxy.example/api/1.0"
     assert on_disk["crypto_interval_s"] == 60  # kept: written meanwhile by someone else
-    assert saved.settings.revolut_x.url == "https://proxy.example/api/1.0"
-    assert saved.replaced is None
+    assert saved.revolut_x.url == "https://proxy.example/api/1.0"
 
 
 def test_when_the_settings_cannot_be_written_the_old_keys_come_back(

@@ -145,7 +145,7 @@ class SourcePage(QWidget):
         return save_setup(
             self.kind, store, self.credentials(), self.settings_section(),
             directory=directory, fallback=settings,
-        ).settings
+        )
 
     def remove_from(self, store: CredentialStore, directory: Path | None) -> None:
         """Delete the stored secrets (raises ConfigError in words)."""

@@ -51,7 +51,8 @@ class BreakdownView(QTableView):
         self.verticalHeader().setDefaultSectionSize(int(self.fontMetrics().height() * 1.6))
         header = self.horizontalHeader()
         header.setSectionsMovable(True)
-        # Empty space stays to the right rather than stretching one numeric column across it.
+        # Spare room is shared among the columns (BreakdownPane.share_spare_width), not given
+        # to the last one.
         header.setStretchLastSection(False)
         header.setHighlightSections(False)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
