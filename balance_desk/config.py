@@ -22,11 +22,13 @@ from balance_desk.paths import (
 __all__ = [
     "BANK_PRESETS",
     "CRYPTO_MIN_INTERVAL_S",
+    "ECB_DEFAULT_URL",
     "HOME_ENV",
     "REVOLUT_X_DEFAULT_URL",
     "SETTINGS_FILE",
     "BankPreset",
     "BankSettings",
+    "RatesSettings",
     "RevolutXSettings",
     "Settings",
     "atomic_write_text",
@@ -42,6 +44,8 @@ BANK_PRESETS: dict[str, tuple[str, str]] = {
 }
 
 CRYPTO_MIN_INTERVAL_S = 5
+ECB_DEFAULT_URL = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml"
+TickerRegion = Literal["", "UK", "EEA"]
 
 
 class RevolutXSettings(BaseModel):
@@ -63,6 +67,18 @@ class BankSettings(BaseModel):
     ca_bundle: str | None = None
 
 
+class RatesSettings(BaseModel):
+    """Where rates come from: the ECB's daily feed for fiat, Revolut X tickers for crypto."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    ecb_url: str = ECB_DEFAULT_URL
+    # Revolut X answers tickers per region; empty: whichever it lists first.
+    region: TickerRegion = ""
+    # A CA bundle for a proxy or test server in front of the ECB feed.
+    ca_bundle: str | None = None
+
+
 class Settings(BaseModel):
     """Everything a user can set that is not a secret. Unknown keys from newer versions are kept
     out of the model but never crash an older one."""
@@ -71,6 +87,9 @@ class Settings(BaseModel):
 
     revolut_x: RevolutXSettings = Field(default_factory=RevolutXSettings)
     bank: BankSettings = Field(default_factory=BankSettings)
+    # The currency every balance is valued in; empty: the system locale's (else EUR).
+    base_currency: str = ""
+    rates: RatesSettings = Field(default_factory=RatesSettings)
     crypto_interval_s: int = Field(default=30, ge=CRYPTO_MIN_INTERVAL_S)
     # Background bank refreshes are further limited by the 4-a-day quota ledger.
     bank_interval_s: int = Field(default=6 * 3600, ge=60)
@@ -79,6 +98,14 @@ class Settings(BaseModel):
     # Tables show every digit the server sent instead of figures rounded to be read.
     show_every_digit: bool = False
     autostart: bool = False
+
+    @property
+    def base(self) -> str:
+        """The base currency in force: the one set, else the system locale's, else EUR."""
+        from balance_desk.valuation import ECB_CURRENCIES, default_base_currency
+
+        code = self.base_currency.strip().upper()
+        return code if code in ECB_CURRENCIES else default_base_currency()
 
     @classmethod
     def load(cls, directory: Path | None = None) -> Settings:

@@ -30,6 +30,8 @@ LAYERS: list[dict[str, tuple[str, ...]]] = [
             "balance_desk.errors",
             "balance_desk.money",
             "balance_desk.model",
+            "balance_desk.holdings",
+            "balance_desk.valuation",
             "balance_desk.paths",
             "balance_desk.config",
             "balance_desk.credentials",
