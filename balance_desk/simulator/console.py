@@ -54,6 +54,21 @@ def start_revolut_x(port: int, workdir: Path, command: str = "balance-desk") -> 
     )
 
 
+def start_ecb(workdir: Path, command: str = "balance-desk") -> RunningSimulator:
+    """The ECB reference-rates feed, with fixed rates."""
+    from balance_desk.simulator.ecb import EcbSimulator
+
+    server = EcbSimulator().start()
+    return RunningSimulator(
+        server,
+        [
+            f"ECB reference rates feed: {server.feed_url}",
+            "  Value fiat balances with its fixed rates (put back with `config unset`):",
+            f"    {command} config set rates.ecb_url {server.feed_url}",
+        ],
+    )
+
+
 def run_foreground(
     starters: list[Callable[[Path], RunningSimulator]],
     *,

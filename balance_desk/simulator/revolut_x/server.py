@@ -13,12 +13,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from typing import Any
+from urllib.parse import parse_qs
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from balance_desk.simulator.base import LoopbackServer, QuietHandler
 from balance_desk.simulator.revolut_x.balances import demo_balances, many_balances
+from balance_desk.simulator.revolut_x.tickers import (
+    DEMO_TICKERS,
+    pairs_document,
+    ticker_entries,
+)
 from balance_desk.sources.revolut_x.keys import (
     generate_private_key,
     private_key_pem,
@@ -62,6 +68,8 @@ class Fault:
     truncate_to: int | None = None  # send only this many body bytes, then hang up
     headers: dict[str, str] = field(default_factory=dict)
     times: int | None = 1  # None = every request until cleared
+    # Which endpoint it hits: "balances", "tickers" (signed or public) or "pairs".
+    endpoint: str = "balances"
 
 
 @dataclass(frozen=True)
@@ -106,6 +114,10 @@ class RevolutXSimulator(LoopbackServer):
         self.register_key(self.api_key, private.public_key())
         self._body = b""
         self.set_balances(many_balances(currencies) if currencies else demo_balances())
+        self.tickers: dict[str, tuple[str, str]] = dict(DEMO_TICKERS)
+        # The public endpoints allow one request a second per address.
+        self.public_interval_s = 1.0
+        self._public_last: dict[str, float] = {}
 
     @property
     def api_root(self) -> str:
@@ -152,15 +164,15 @@ class RevolutXSimulator(LoopbackServer):
 
     # --- used by the handler --------------------------------------------------------------------
 
-    def next_fault(self) -> Fault | None:
+    def next_fault(self, endpoint: str = "balances") -> Fault | None:
         with self._lock:
-            if not self._faults:
+            fault = next((f for f in self._faults if f.endpoint == endpoint), None)
+            if fault is None:
                 return None
-            fault = self._faults[0]
             if fault.times is not None:
                 fault.times -= 1
                 if fault.times <= 0:
-                    self._faults.pop(0)
+                    self._faults.remove(fault)
             return fault
 
     def balances_body(self) -> bytes:
@@ -203,6 +215,36 @@ class RevolutXSimulator(LoopbackServer):
             return 401, "Invalid signature"
         return None
 
+    def public_too_soon(self, client_ip: str) -> int | None:
+        """Milliseconds until `client_ip` may call a public endpoint again, or None."""
+        with self._lock:
+            now = time.monotonic()
+            last = self._public_last.get(client_ip)
+            if last is not None and now - last < self.public_interval_s:
+                return max(1, int((self.public_interval_s - (now - last)) * 1000))
+            self._public_last[client_ip] = now
+            return None
+
+    def answer(self, method: str, raw_path: str) -> tuple[int, bytes, str, dict[str, str]]:
+        """(status, body, endpoint, headers) for an authentic request."""
+        path, _, query = raw_path.partition("?")
+        params = {k: v[-1] for k, v in parse_qs(query).items()}
+        if method != "GET":
+            return 404, self.error_body(404, None), "", {}
+        if path == API_PREFIX + "/balances":
+            return 200, self.balances_body(), "balances", {}
+        if path in (API_PREFIX + "/tickers", API_PREFIX + "/public/tickers"):
+            symbols = [s.replace("-", "/") for s in params.get("symbols", "").split(",") if s]
+            region = params.get("region") if path.endswith("/public/tickers") else None
+            doc = {
+                "data": ticker_entries(self.tickers, symbols, region),
+                "metadata": {"timestamp": self.now_ms()},
+            }
+            return 200, json.dumps(doc).encode(), "tickers", {}
+        if path == API_PREFIX + "/public/configuration/pairs":
+            return 200, json.dumps(pairs_document(self.tickers)).encode(), "pairs", {}
+        return 404, self.error_body(404, None), "", {}
+
     def error_body(self, status: int, message: str | None) -> bytes:
         text = message or DEFAULT_MESSAGES.get(status) or "Something went wrong!"
         doc = {"error_id": str(uuid.uuid4()), "message": text, "timestamp": self.now_ms()}
@@ -227,17 +269,23 @@ class _RevolutXHandler(QuietHandler):
     def _serve(self, method: str) -> None:
         app = self.app
         body = self.read_body()
-        rejected = app.check_auth(method, self.path, self.headers, body, self.client_address[0])
-        status, payload, content_type = 200, b"", "application/json"
+        public = self.path.startswith(API_PREFIX + "/public/")
+        client_ip = self.client_address[0]
+        rejected = None if public else app.check_auth(
+            method, self.path, self.headers, body, client_ip
+        )
+        content_type = "application/json"
         headers: dict[str, str] = {}
         fault = None
+        wait_ms = app.public_too_soon(client_ip) if public else None
         if rejected is not None:
             status, payload = rejected[0], app.error_body(*rejected)
-        elif self.path.partition("?")[0] != API_PREFIX + "/balances" or method != "GET":
-            status, payload = 404, app.error_body(404, None)
+        elif wait_ms is not None:
+            status, payload = 429, app.error_body(429, None)
+            headers["Retry-After"] = str(wait_ms)
         else:
-            payload = app.balances_body()
-            fault = app.next_fault()
+            status, payload, endpoint, headers = app.answer(method, self.path)
+            fault = app.next_fault(endpoint) if endpoint else None
         if fault is not None:
             if fault.delay_s and app.stopping.wait(fault.delay_s):
                 return

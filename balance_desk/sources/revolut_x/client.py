@@ -121,7 +121,7 @@ class RevolutXClient:
     def get_balances(self) -> tuple[CryptoBalance, ...]:
         return parse_balances(self.get_json("/balances"))
 
-    def get_json(self, path: str) -> object:
+    def get_json(self, path: str, what: str = "the balance list") -> object:
         """GET `api_root + path`, signed, with retries; the parsed JSON of a 2xx answer."""
         url = httpx.URL(self.api_root + path)
         policy = self._policy
@@ -151,7 +151,7 @@ class RevolutXClient:
                 (time.perf_counter() - started) * 1000,
             )
             if response.is_success:
-                return decode_json(body, response)
+                return decode_json(body, response, what)
             error, measured = error_for_response(
                 response, body, api_root=self.api_root, local_now_ms=int(self._clock() * 1000)
             )

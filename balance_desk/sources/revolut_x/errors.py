@@ -74,13 +74,15 @@ def retry_after_ms(response: httpx.Response) -> int | None:
     return None if when is None else int((when - now).total_seconds() * 1000)
 
 
-def decode_json(body: bytes, response: httpx.Response) -> object:
+def decode_json(
+    body: bytes, response: httpx.Response, what: str = "the balance list"
+) -> object:
     try:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
-        what = describe_body(body, response.headers.get("Content-Type"))
+        kind = describe_body(body, response.headers.get("Content-Type"))
         raise ProtocolError(
-            f"Revolut X sent {what} instead of the balance list "
+            f"Revolut X sent {kind} instead of {what} "
             f"(HTTP {response.status_code}); is the API root right?",
             http_status=response.status_code,
         ) from exc
