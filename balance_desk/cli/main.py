@@ -94,14 +94,32 @@ def build_parser() -> argparse.ArgumentParser:
         help="which source to fetch (default: all)",
     )
     snap.add_argument(
+        "--base", metavar="CUR",
+        help="value every balance in this currency (default: the base_currency setting)",
+    )
+    snap.add_argument(
         "--unattended",
         action="store_true",
         help="for cron: obey the bank's 4-requests-a-day quota for unattended access",
     )
 
+    _add_config(commands)
     sim = commands.add_parser("simulator", help="run the loopback API simulator")
     sim.add_argument("--port", type=int, default=0, help="port for Revolut X (0 = any free)")
     return parser
+
+
+def _add_config(commands: argparse._SubParsersAction[Parser]) -> None:
+    config = commands.add_parser("config", help="show or change settings (never a secret)")
+    config_cmd = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    config_cmd.add_parser("list", help="every setting and its value")
+    get = config_cmd.add_parser("get", help="print one setting")
+    get.add_argument("key", metavar="KEY", help="a setting's name (see `config list`)")
+    set_ = config_cmd.add_parser("set", help="change one setting")
+    set_.add_argument("key", metavar="KEY", help="a setting's name (see `config list`)")
+    set_.add_argument("value", metavar="VALUE", help="its new value")
+    unset = config_cmd.add_parser("unset", help="put one setting back to its default")
+    unset.add_argument("key", metavar="KEY", help="a setting's name (see `config list`)")
 
 
 def main(argv: list[str], open_app: OpenApp) -> int:
@@ -126,6 +144,10 @@ def dispatch(args: argparse.Namespace) -> int:
         from balance_desk.cli.snapshot import cmd_snapshot
 
         return cmd_snapshot(args)
+    if args.command == "config":
+        from balance_desk.cli.config_cmd import cmd_config
+
+        return cmd_config(args)
     from balance_desk.cli.simulator import cmd_simulator
 
     return cmd_simulator(args)

@@ -10,7 +10,12 @@ from balance_desk.cli.args import UsageError, invocation
 
 
 def cmd_simulator(args: argparse.Namespace) -> int:
-    from balance_desk.simulator.console import RunningSimulator, run_foreground, start_revolut_x
+    from balance_desk.simulator.console import (
+        RunningSimulator,
+        run_foreground,
+        start_ecb,
+        start_revolut_x,
+    )
     from balance_desk.simulator.open_banking.console import start_bank
 
     command = invocation()  # the printed commands run as printed, from a checkout too
@@ -21,8 +26,11 @@ def cmd_simulator(args: argparse.Namespace) -> int:
     def bank(workdir: Path) -> RunningSimulator:
         return start_bank(workdir, command)
 
-    # Each simulator is one starter; the bank listens on any free port.
-    starters: list[Callable[[Path], RunningSimulator]] = [revolut_x, bank]
+    def ecb(workdir: Path) -> RunningSimulator:
+        return start_ecb(workdir, command)
+
+    # Each simulator is one starter; the bank and the ECB feed listen on any free port.
+    starters: list[Callable[[Path], RunningSimulator]] = [revolut_x, bank, ecb]
     try:
         return run_foreground(starters)
     except OSError as exc:

@@ -9,27 +9,44 @@ import sys
 from balance_desk.config import Settings
 from balance_desk.credentials import CredentialStore
 from balance_desk.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from balance_desk.paths import data_dir
 from balance_desk.present.snapshot_text import render_snapshot
 from balance_desk.sources.factory import build_sources, fetch_snapshot
+from balance_desk.sources.rates.book import RateBook
+from balance_desk.valuation import ECB_CURRENCIES, is_base_currency
 
 
 def cmd_snapshot(args: argparse.Namespace) -> int:
     settings, problem = Settings.load_or_defaults()
     if problem:
         print(f"balance-desk: {problem}", file=sys.stderr)
+    base = args.base.strip().upper() if args.base else None
+    if base is not None and not is_base_currency(base):
+        print(
+            f"balance-desk snapshot: --base {args.base!r} is not a currency the ECB quotes; "
+            f"choose one of: {', '.join(sorted(ECB_CURRENCIES))}.",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     store = CredentialStore()
     sources = build_sources(store, settings, args.source)
+    rates = RateBook(store, settings, data_dir(), base=base)
     try:
         snapshot = fetch_snapshot(sources, user_present=not args.unattended)
+        # After the balances, never instead of them: a failing rate source leaves them whole.
+        valuation = rates.value_snapshot(snapshot)
     finally:
+        rates.close()
         for source in sources:
             source.close()
     if args.json:
-        print(json.dumps(snapshot.to_document(), indent=2))
+        document = snapshot.to_document()
+        document["valuation"] = valuation.to_document()
+        print(json.dumps(document, indent=2))
         if snapshot.revolut_x is not None and snapshot.revolut_x.clock_note:
             print(f"balance-desk: note: {snapshot.revolut_x.clock_note}", file=sys.stderr)
     else:
-        print(render_snapshot(snapshot))
+        print(render_snapshot(snapshot, valuation))
     statuses = [r.status for r in (snapshot.revolut_x, snapshot.bank) if r is not None]
     if all(status == "not_configured" for status in statuses):
         print(

@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from balance_desk.money import plain
+from balance_desk.money import grouped, plain, readable
 from balance_desk.present.bank_totals import BankTotal, bank_totals
 
 if TYPE_CHECKING:
     from balance_desk.model import BankBalance, BankResult, ErrorInfo, RevolutXResult, Snapshot
+    from balance_desk.valuation import Valuation
 
 
 def _error_line(error: ErrorInfo | None) -> str:
@@ -116,10 +118,45 @@ def _total_line(total: BankTotal) -> str:
     return f"{total.currency}: " + " · ".join(parts)
 
 
-def render_snapshot(snapshot: Snapshot) -> str:
+def render_valuation(valuation: Valuation) -> list[str]:
+    """The rates used, what they could not value, and the net worth line last."""
+    base = valuation.base
+    lines = [f"Values in {base}:"]
+    for rate in valuation.rates:
+        lines.append(
+            f"  1 {rate.from_currency} = {plain(rate.rate)} {base} ({rate.how}, "
+            f"{rate.as_of.isoformat(timespec='minutes')})"
+        )
+    lines += [f"  rates: {problem}" for problem in (*valuation.errors, *valuation.notes)]
+    if valuation.credit_available:
+        lines.append(
+            f"  credit available: {_money(valuation.credit_available, base)} {base} (not added)"
+        )
+    if valuation.bank_types:
+        lines.append(f"  bank balance types used: {', '.join(valuation.bank_types)}")
+    if not valuation.anything_valued and valuation.counted_unvalued:
+        net = f"Net worth: unknown ({valuation.exclusion_note()})"
+    else:
+        net = (
+            f"Net worth: {_money(valuation.net_worth, base)} {base} (crypto "
+            f"{_money(valuation.crypto_total, base)} + bank {_money(valuation.bank_total, base)})"
+        )
+        note = valuation.exclusion_note()
+        if note:
+            net += f"; {note}"
+    return [*lines, net]
+
+
+def _money(amount: Decimal, currency: str) -> str:
+    return grouped(readable(amount, currency))
+
+
+def render_snapshot(snapshot: Snapshot, valuation: Valuation | None = None) -> str:
     lines = [f"Fetched {snapshot.fetched_at.isoformat(timespec='seconds')}"]
     if snapshot.revolut_x is not None:
         lines += ["", *render_revolut_x(snapshot.revolut_x)]
     if snapshot.bank is not None:
         lines += ["", *render_bank(snapshot.bank)]
+    if valuation is not None and (valuation.has_holdings or valuation.errors):
+        lines += ["", *render_valuation(valuation)]
     return "\n".join(lines)

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal, localcontext
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,9 @@ from balance_desk.cli.main import build_parser
 from balance_desk.config import Settings
 from balance_desk.credentials import CredentialStore
 from balance_desk.errors import ConfigError
+from balance_desk.money import plain
 from balance_desk.simulator.certs import load_ca, make_tls_files, write_client
+from balance_desk.simulator.ecb import EcbSimulator
 from balance_desk.simulator.open_banking.data import SimAccount, balance
 from balance_desk.simulator.open_banking.server import BankSimulator
 
@@ -207,7 +210,8 @@ def _cli(home: Path, *argv: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.keyring
 def test_cli_set_then_snapshot_json_is_the_exact_document(
-    real_keyring_store: CredentialStore, tmp_path: Path, data_home: Path
+    real_keyring_store: CredentialStore, tmp_path: Path, data_home: Path,
+    local_rates: EcbSimulator,
 ) -> None:
     accounts = [
         SimAccount(
@@ -235,7 +239,7 @@ def test_cli_set_then_snapshot_json_is_the_exact_document(
         assert snap.returncode == 0, snap.stderr
         shown = _cli(data_home, "keys", "show")
     doc = json.loads(snap.stdout)
-    assert set(doc) == {"schema", "fetched_at", "sources"}
+    assert set(doc) == {"schema", "fetched_at", "sources", "valuation"}
     assert list(doc["sources"]) == ["bank"]
     line = {"included": False, "type": "Available", "amount": "500.00", "currency": "GBP"}
     assert doc["sources"]["bank"] == {
@@ -288,6 +292,23 @@ def test_cli_set_then_snapshot_json_is_the_exact_document(
             },
         ],
     }
+    # Valued in EUR: the GBP account by the ECB rate (a quotient, 28 digits), the card as what is
+    # owed (its own money without the 2,000.00 of credit inside the 1,749), credit apart.
+    valuation = doc["valuation"]
+    (gbp,) = [r for r in valuation["rates"] if r["from"] == "GBP"]
+    with localcontext(prec=28):
+        expected_rate = Decimal(1) / Decimal(local_rates.rates["GBP"])
+    assert Decimal(gbp["rate"]) == expected_rate and gbp["source"] == "ecb"
+    assert valuation["bank"] == [
+        {"account_id": "a-1", "type": "InterimAvailable", "owed": False, "amount": "300.00",
+         "currency": "GBP", "value": plain(Decimal("300.00") * expected_rate)},
+        {"account_id": "a-2", "type": "InterimAvailable", "owed": True, "amount": "-251.00",
+         "currency": "EUR", "value": "-251.00"},
+    ]
+    assert [c["amount"] for c in valuation["credit_available"]] == ["500.00", "1749.00"]
+    assert Decimal(valuation["totals"]["net_worth"]) == (
+        Decimal("300.00") * expected_rate - Decimal("251.00")
+    )
     if shown.returncode == 0:  # once `keys show` exists it must never print a token
         assert tmp["access"].read_text().strip() not in shown.stdout
         assert tmp["refresh"].read_text().strip() not in shown.stdout

@@ -116,6 +116,11 @@ def test_set_show_and_snapshot(
     assert as_json.returncode == 0
     document = json.loads(as_json.stdout)
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", document.pop("fetched_at"))
+    valuation = document.pop("valuation")
+    # BTC/EUR is listed: valued by its own ticker, exactly (0.5334 x 114000).
+    btc = next(line for line in valuation["crypto"] if line["currency"] == "BTC")
+    assert btc == {"currency": "BTC", "amount": "0.53340000", "value": "60807.60"}
+    assert valuation["base"] == "EUR" and valuation["errors"] == []
     assert document == {
         "schema": 1,
         "sources": {
