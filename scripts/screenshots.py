@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Screenshots of both tabs on the demo data, under a private Xvfb (a real X server, not the
+"""Screenshots of every tab on the demo data, under a private Xvfb (a real X server, not the
 offscreen platform, so fonts and the style are what a user sees).
 
-    .venv/bin/python scripts/screenshots.py      # writes docs/screenshot-crypto.png and -bank.png
+    .venv/bin/python scripts/screenshots.py      # writes docs/screenshot-overview.png, -crypto, -bank
     .venv/bin/python scripts/screenshots.py --size 1024x700   # …-crypto-1024x700.png on a
                                                   # smaller screen (default 1280x800)
     .venv/bin/python scripts/screenshots.py --scale 2   # the same at 200%: docs/screenshot-*@2x.png
@@ -105,7 +105,7 @@ def inside() -> int:
             if balance is not None and len(balance.credit_lines) > 1:
                 bank.view.setCurrentIndex(bank.proxy.index(row, 2))
                 break
-        for index, name in ((0, "crypto"), (1, "bank")):
+        for index, name in ((0, "overview"), (1, "crypto"), (2, "bank")):
             window.tabs.setCurrentIndex(index)
             for _ in range(5):
                 app.processEvents()

@@ -38,7 +38,7 @@ from balance_desk.fetcher.runner import SourceRunner
 from balance_desk.logs import NOISY_LOGGERS
 
 if TYPE_CHECKING:
-    from balance_desk.sources.base import Cleanup, Source
+    from balance_desk.sources.base import SourceSet
 
 # How much lower than the window this process runs (Unix niceness).
 BACKGROUND_NICENESS = 10
@@ -46,7 +46,7 @@ BACKGROUND_NICENESS = 10
 CLOSE_TIMEOUT_S = 2.0
 
 
-def load_target(target: str) -> Callable[..., tuple[list[Source], Cleanup | None]]:
+def load_target(target: str) -> Callable[..., SourceSet]:
     module_name, _, function = target.partition(":")
     function_object = getattr(importlib.import_module(module_name), function)
     if not callable(function_object):
@@ -79,12 +79,14 @@ class _Host:
 
     def start(self, request: Start) -> bool:
         try:
-            sources, cleanup = load_target(request.target)(*request.args)
+            built = load_target(request.target)(*request.args)
         except Exception as exc:
             logging.getLogger(__name__).warning("Could not set up the sources: %s", exc)
             self.send(StartFailed(startup_error(exc)))
             return False
-        self._runner = SourceRunner(sources, request.number, cleanup)
+        self._runner = SourceRunner(
+            built.sources, request.number, built.cleanup, rates=built.rates
+        )
         self.send(Started(self._runner.configured()))
         return True
 

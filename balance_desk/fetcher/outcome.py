@@ -18,6 +18,8 @@ from balance_desk.sources.factory import bug_result
 
 if TYPE_CHECKING:
     from balance_desk.model import BankResult, ErrorInfo, RevolutXResult
+    from balance_desk.present.overview import OverviewData
+    from balance_desk.valuation import Prices
 
 SourceResult: TypeAlias = "RevolutXResult | BankResult"
 
@@ -29,6 +31,8 @@ class FetchOutcome:
 
     result: SourceResult
     table: TableData | None
+    # Net worth and its parts across every source, as of this fetch (None without rates).
+    overview: OverviewData | None = None
 
 
 class Fetcher(Protocol):
@@ -50,12 +54,18 @@ class Fetcher(Protocol):
 
 
 TableBuilder = Callable[
-    ["RevolutXResult | BankResult", NumberFormat, "TableData | None"], "TableData | None"
+    ["RevolutXResult | BankResult", NumberFormat, "TableData | None", "Prices | None"],
+    "TableData | None",
 ]
+# The prices to value a fresh result with (fetched beside it), or None.
+PriceLookup = Callable[["RevolutXResult | BankResult"], "Prices | None"]
 
 
 def build_table(
-    result: SourceResult, number: NumberFormat, previous: TableData | None
+    result: SourceResult,
+    number: NumberFormat,
+    previous: TableData | None,
+    prices: Prices | None = None,
 ) -> TableData | None:
     """Rows for a successful result; None when there is nothing new to show."""
     from balance_desk.model import RevolutXResult
@@ -65,10 +75,23 @@ def build_table(
     if isinstance(result, RevolutXResult):
         from balance_desk.present.crypto_table import build_crypto_table
 
-        return build_crypto_table(result, number)
+        return build_crypto_table(result, number, prices)
     from balance_desk.present.bank_table import build_bank_table
 
-    return build_bank_table(result, number, previous)
+    return build_bank_table(result, number, previous, prices)
+
+
+def result_currencies(result: SourceResult) -> list[str]:
+    """The currencies a result holds a non-zero amount in (the ones worth a rate)."""
+    from balance_desk.model import RevolutXResult
+
+    if isinstance(result, RevolutXResult):
+        return [b.currency for b in result.balances if b.total != 0]
+    return [
+        balance.currency
+        for account in result.accounts
+        for balance in account.balances
+    ]
 
 
 def run_fetch(
@@ -77,15 +100,18 @@ def run_fetch(
     number: NumberFormat,
     previous: TableData | None,
     builder: TableBuilder = build_table,
-) -> FetchOutcome:
-    """Fetch and build rows (the new table, or None when the fetch failed); never raises, so
-    that a bug cannot end the polling."""
+    *,
+    prices: PriceLookup | None = None,
+) -> tuple[FetchOutcome, Prices | None]:
+    """Fetch, get the rates, and build rows (the new table, or None when the fetch failed);
+    never raises, so that a bug cannot end the polling."""
     try:
         result = source.fetch(user_present=user_present)
-        table = builder(result, number, previous)
+        found = prices(result) if prices is not None and result.status == "ok" else None
+        table = builder(result, number, previous, found)
     except Exception as exc:
-        return FetchOutcome(bug_result(source.name, exc), None)
-    return FetchOutcome(result, table)
+        return FetchOutcome(bug_result(source.name, exc), None), None
+    return FetchOutcome(result, table), found
 
 
 class SetupError(Exception):

@@ -12,17 +12,50 @@ import logging
 import threading
 from typing import TYPE_CHECKING
 
-from balance_desk.fetcher.outcome import FetchOutcome, TableBuilder, build_table, run_fetch
+from balance_desk.fetcher.outcome import (
+    FetchOutcome,
+    SourceResult,
+    TableBuilder,
+    build_table,
+    result_currencies,
+    run_fetch,
+)
 from balance_desk.sources.factory import failed_result
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
+    from balance_desk.model import BankAccount, BankBalance, CryptoBalance
     from balance_desk.present.formatting import NumberFormat
+    from balance_desk.present.overview import OverviewData
     from balance_desk.present.updates import TableData
     from balance_desk.sources.base import Source, SourceName
+    from balance_desk.sources.rates.book import RateBook
+    from balance_desk.valuation import Prices
 
 log = logging.getLogger(__name__)
+
+
+def holdings(
+    table: TableData | None,
+) -> tuple[list[CryptoBalance], list[tuple[BankAccount, list[BankBalance]]]]:
+    """What a table shows, as balances: crypto rows and bank accounts (carried-over ones too),
+    so that the valuation values exactly the figures on screen."""
+    from balance_desk.model import CryptoBalance
+    from balance_desk.present.bank_table import bank_holdings
+
+    if table is None:
+        return [], []
+    crypto = [row.payload for row in table.rows if isinstance(row.payload, CryptoBalance)]
+    return crypto, bank_holdings(table.rows)
+
+
+def _with(known: Prices | None, fresh: Prices) -> Prices:
+    from balance_desk.valuation import Prices, merged
+
+    if known is None or known.base != fresh.base:
+        return fresh
+    return Prices(fresh.base, merged(known.inputs, fresh.inputs))
 
 
 def kept_table(previous: TableData | None, outcome: FetchOutcome) -> TableData | None:
@@ -48,6 +81,8 @@ class SourceRunner:
         number: NumberFormat,
         cleanup: Callable[[], None] | None = None,
         builder: TableBuilder = build_table,
+        *,
+        rates: RateBook | None = None,
     ) -> None:
         self._sources: dict[SourceName, Source] = {s.name: s for s in sources}
         self._number = number
@@ -58,6 +93,10 @@ class SourceRunner:
         self._busy: set[SourceName] = set()
         self._open = set(self._sources)
         self._closed = False
+        # Values every balance in one currency; without it there is no Overview.
+        self._rates = rates
+        self._last_prices: Prices | None = None
+        self._value_lock = threading.Lock()
 
     @property
     def names(self) -> tuple[SourceName, ...]:
@@ -79,14 +118,76 @@ class SourceRunner:
             self._busy.add(name)
             previous = self._tables.get(name)
         source = self._sources[name]
-        outcome = run_fetch(source, user_present, self._number, previous, self._builder)
+        lookup = None if self._rates is None else self._price_lookup(name)
+        outcome, _prices = run_fetch(
+            source, user_present, self._number, previous, self._builder, prices=lookup
+        )
         with self._lock:
             table = self._tables[name] = kept_table(previous, outcome)
             self._busy.discard(name)
             retire = self._closed
+        overview = self._overview()
         if retire:
             self._retire(name)
-        return FetchOutcome(outcome.result, table)
+        return FetchOutcome(outcome.result, table, overview)
+
+    # --- valuation ------------------------------------------------------------------------------
+
+    def _price_lookup(self, name: SourceName) -> Callable[[SourceResult], Prices]:
+        """Prices for a fresh result of `name` and for what the other source holds."""
+        rates = self._rates
+        assert rates is not None
+
+        def lookup(result: SourceResult) -> Prices:
+            with self._lock:
+                others = [t for n, t in self._tables.items() if n != name]
+            held = result_currencies(result)
+            for table in others:
+                crypto, bank = holdings(table)
+                held += [b.currency for b in crypto if b.total != 0]
+                held += [b.currency for _, balances in bank for b in balances]
+            fresh = rates.prices(held)
+            with self._lock:
+                # What earlier refreshes learned stays (the other source's pairs, the last
+                # prices of a source failing now), so the table and the Overview agree.
+                self._last_prices = _with(self._last_prices, fresh)
+                return self._last_prices
+
+        return lookup
+
+    def _overview(self) -> OverviewData | None:
+        """Every table shown right now, valued. One at a time, on the newest tables: a later
+        overview (the window keeps the newest) never comes from older tables."""
+        if self._rates is None:
+            return None
+        with self._value_lock, self._lock:
+            tables = dict(self._tables)
+            prices = self._last_prices
+            return self._value(tables, prices)
+
+    def _value(
+        self, tables: Mapping[SourceName, TableData | None], prices: Prices | None
+    ) -> OverviewData | None:
+        assert self._rates is not None
+        from balance_desk.present.overview import build_overview
+        from balance_desk.sources.base import now_utc
+        from balance_desk.valuation import Prices, RateInputs, value_balances
+
+        try:
+            crypto: list[CryptoBalance] = []
+            bank: list[tuple[BankAccount, list[BankBalance]]] = []
+            for table in tables.values():
+                more_crypto, more_bank = holdings(table)
+                crypto += more_crypto
+                bank += more_bank
+            if prices is None:
+                prices = Prices(self._rates.base, RateInputs())
+            now = now_utc()
+            valuation = value_balances(prices, crypto, bank, computed_at=now)
+            return build_overview(valuation, self._number, now)
+        except Exception:
+            log.exception("Valuing the balances failed")
+            return None
 
     def close(self) -> None:
         with self._lock:
@@ -112,6 +213,11 @@ class SourceRunner:
             self._run_cleanup()
 
     def _run_cleanup(self) -> None:
+        if self._rates is not None:
+            try:
+                self._rates.close()
+            except Exception:
+                log.exception("Closing the rate sources failed")
         if self._cleanup is not None:
             cleanup, self._cleanup = self._cleanup, None
             try:

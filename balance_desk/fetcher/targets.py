@@ -12,49 +12,60 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from balance_desk.config import Settings
     from balance_desk.credentials import BankCredentials, RevolutXCredentials
-    from balance_desk.sources.base import Cleanup, Source
+    from balance_desk.sources.base import SourceSet
 
 # Names a demo simulator ("revolut_x" or "bank") that answers every request with a 500: for
 # seeing, and testing, how the app shows a failing source.
 DEMO_FAULT_ENV = "BALANCE_DESK_DEMO_FAIL"
 
 
-def demo_sources() -> tuple[list[Source], Cleanup | None]:
-    """The built-in simulators on loopback and throwaway credentials in memory."""
+def demo_sources() -> SourceSet:
+    """The built-in simulators on loopback and throwaway credentials in memory; values in the
+    base currency the user chose."""
+    from balance_desk.config import Settings
     from balance_desk.simulator.demo import start_demo
+    from balance_desk.sources.base import SourceSet
     from balance_desk.sources.factory import build_sources
+    from balance_desk.sources.rates.book import RateBook
 
-    env = start_demo()
+    chosen, _ = Settings.load_or_defaults()
+    env = start_demo(base_currency=chosen.base_currency)
     try:
         failing = os.environ.get(DEMO_FAULT_ENV, "")
         if failing:
             simulator = getattr(env, failing, None)
             if simulator is not None:
                 simulator.fail(500, times=None)
-        return build_sources(env.store, env.settings), env.close
+        rates = RateBook(env.store, env.settings, env.rates_dir)
+        return SourceSet(build_sources(env.store, env.settings), env.close, rates)
     except BaseException:
         env.close()
         raise
 
 
-def user_sources() -> tuple[list[Source], Cleanup | None]:
+def user_sources() -> SourceSet:
     """The user's keys from the OS keyring and their settings."""
     from balance_desk.config import Settings
     from balance_desk.credentials import CredentialStore
+    from balance_desk.paths import data_dir
+    from balance_desk.sources.base import SourceSet
     from balance_desk.sources.factory import build_sources
+    from balance_desk.sources.rates.book import RateBook
 
     settings, problem = Settings.load_or_defaults()
     if problem:  # the window's process tells the user too; this goes to the log
         logging.getLogger(__name__).warning("%s", problem)
-    return build_sources(CredentialStore(), settings), None
+    store = CredentialStore()
+    return SourceSet(build_sources(store, settings), None, RateBook(store, settings, data_dir()))
 
 
 def given_sources(
     revolut_x: RevolutXCredentials | None, bank: BankCredentials | None, settings: Settings
-) -> tuple[list[Source], Cleanup | None]:
+) -> SourceSet:
     """Sources for credentials handed over the fetch process's pipe, kept in memory only
     (benchmarks and tests against their own simulators)."""
     from balance_desk.credentials import CredentialStore, MemoryKeyring
+    from balance_desk.sources.base import SourceSet
     from balance_desk.sources.factory import build_sources
 
     store = CredentialStore(MemoryKeyring())
@@ -62,4 +73,4 @@ def given_sources(
         store.set_revolut_x(revolut_x)
     if bank is not None:
         store.set_bank(bank)
-    return build_sources(store, settings), None
+    return SourceSet(build_sources(store, settings))

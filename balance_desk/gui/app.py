@@ -161,6 +161,7 @@ class AppController(QObject):
         self.window.refresh_requested.connect(self._refresh)
         self.window.privacy_changed.connect(self._save_privacy)
         self.window.every_digit_changed.connect(self._save_every_digit)
+        self.window.base_currency_changed.connect(self._save_base_currency)
         if not defer_setup:
             self.finish_setup()
 
@@ -188,6 +189,7 @@ class AppController(QObject):
         if settings.privacy_mode and not self.window.privacy:
             self.window.set_privacy(True, announce=False)
         self.window.set_every_digit(settings.show_every_digit)
+        self.window.set_base_currency(settings.base)
         self.poller = self._new_poller(first_user_present=not self._minimized)
         self.desktop = Desktop(
             self.window,
@@ -263,8 +265,13 @@ class AppController(QObject):
         if self._save_setting("show_every_digit", on):
             self.restart_sources()
 
+    def _save_base_currency(self, code: str) -> None:
+        """Values are computed in the fetch process: start it again in the new currency."""
+        if self._save_setting("base_currency", code):
+            self.restart_sources()
+
     @staticmethod
-    def _save_setting(name: str, value: bool) -> bool:
+    def _save_setting(name: str, value: bool | str) -> bool:
         """Change one setting in the file as it is now (so that nothing else changes, and demo
         settings never reach the user's file); False, and a log line, when it cannot be saved."""
         from balance_desk.config import Settings
@@ -313,7 +320,9 @@ class AppController(QObject):
             revolut_x=crypto if isinstance(crypto, RevolutXResult) else None,
             bank=bank if isinstance(bank, BankResult) else None,
         )
-        print(render_snapshot(snapshot), flush=True)
+        overview = self.window.overview
+        valuation = overview.valuation if overview is not None else None
+        print(render_snapshot(snapshot, valuation), flush=True)
 
     def shutdown(self) -> None:
         self.window.save_state()

@@ -173,6 +173,7 @@ class Desktop(QObject):
         if result is not None and not update.refreshing and self._recorded.get(name) is not marker:
             self._recorded[name] = marker
             self.tray.record(name, result)
+        self.tray.set_overview(self.window.overview)
         if not self._demo:
             self._update_first_run()
 

@@ -256,6 +256,7 @@ class PollWorker(QObject):
             error=result.error if result.status == "error" else None,
             failures=slot.failures,
             configured=result.status != "not_configured",
+            overview=outcome.overview,
         )
         self.updated.emit(slot.update)
 

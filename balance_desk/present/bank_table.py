@@ -21,10 +21,12 @@ from balance_desk.present.updates import TableData, TotalLine
 if TYPE_CHECKING:
     # Types only: pydantic is not imported before the window has painted.
     from balance_desk.model import AccountResult, BankAccount, BankBalance, BankResult
+    from balance_desk.valuation import Prices
 
 BANK_COLUMNS = (
     Column("Account", "text"),
-    Column("Subtype", "text"),
+    # The detail pane names it; hidden at first so that the value column fits a small screen.
+    Column("Subtype", "text", shown_by_default=False),
     Column("Balance type", "text", "As the bank reports it; select a row for what it means"),
     Column("Credit/Debit", "text", "Debit means money owed: the amount is shown negative"),
     Column("Amount", "amount", "Signed: negative for a Debit balance"),
@@ -38,6 +40,8 @@ BANK_COLUMNS = (
     Column("With unused credit", "amount", "Own money plus the unused credit",
            shown_by_default=False),
     Column("As of", "time", "When the bank computed this balance (your local time)"),
+    Column("Value", "amount", "Own money in your base currency, at the rate the Overview "
+           "lists; a dash when there is no rate"),
 )
 AMOUNT_COLUMN = 4
 
@@ -69,6 +73,8 @@ def _balance_row(
     balance: BankBalance,
     index: int,
     stale_note: str | None,
+    *,
+    prices: Prices | None,
 ) -> TableRow:
     currency = balance.currency
     included = balance.included_credit
@@ -76,6 +82,7 @@ def _balance_row(
     counted = balance.counted_lines
     has_included = any(line.included for line in counted)
     not_added = _not_added(balance)
+    value = prices.value(balance.own_money, currency)[0] if prices else None
     values: tuple[CellValue, ...] = (
         account.display_name,
         account.account_subtype,
@@ -88,6 +95,7 @@ def _balance_row(
         balance.amount_without_included_credit,
         balance.amount_with_unused_credit,
         balance.date_time,
+        value,
     )
     texts = (
         account.display_name,
@@ -101,6 +109,7 @@ def _balance_row(
         number.money(balance.amount_without_included_credit, currency),
         number.money(balance.amount_with_unused_credit, currency),
         local_time(balance.date_time),
+        MISSING if value is None or prices is None else number.money(value, prices.base),
     )
     return make_row(
         BANK_COLUMNS,
@@ -139,13 +148,13 @@ def _problem_row(account: BankAccount, problem: str) -> TableRow:
         account.display_name,
         account.account_subtype,
         problem,
-        None, None, account.currency, None, None, None, None, None,
+        None, None, account.currency, None, None, None, None, None, None,
     )
     texts = (
         account.display_name,
         account.account_subtype or MISSING,
         problem,
-        "", "", account.currency or "", "", "", "", "", "",
+        "", "", account.currency or "", "", "", "", "", "", "",
     )
     return make_row(
         BANK_COLUMNS,
@@ -158,7 +167,10 @@ def _problem_row(account: BankAccount, problem: str) -> TableRow:
 
 
 def build_bank_table(
-    result: BankResult, number: NumberFormat, previous: TableData | None = None
+    result: BankResult,
+    number: NumberFormat,
+    previous: TableData | None = None,
+    prices: Prices | None = None,
 ) -> TableData:
     earlier: dict[str, list[TableRow]] = {}
     if previous is not None:
@@ -171,7 +183,7 @@ def build_bank_table(
     for account in result.accounts:
         if account.status == "ok":
             rows.extend(
-                _balance_row(number, account.account, balance, i, None)
+                _balance_row(number, account.account, balance, i, None, prices=prices)
                 for i, balance in enumerate(account.balances)
             )
             continue
@@ -181,7 +193,9 @@ def build_bank_table(
             for i, row in enumerate(carried):
                 info = row.payload
                 assert isinstance(info, BankRowInfo) and info.balance is not None
-                rows.append(_balance_row(number, account.account, info.balance, i, problem))
+                rows.append(
+                    _balance_row(number, account.account, info.balance, i, problem, prices=prices)
+                )
             stale_rows += len(carried)
         else:
             rows.append(_problem_row(account.account, problem))
@@ -189,9 +203,8 @@ def build_bank_table(
     return TableData(rows=tuple(rows), totals=bank_totals(rows, number), stale_rows=stale_rows)
 
 
-def bank_totals(rows: Sequence[TableRow], number: NumberFormat) -> tuple[TotalLine, ...]:
-    """The footer's lines for these rows (all of them, or the ones a filter shows): per
-    currency what you own, what you owe, and credit available apart (`present.bank_totals`)."""
+def bank_holdings(rows: Sequence[TableRow]) -> list[tuple[BankAccount, list[BankBalance]]]:
+    """Each account shown and its balances (current or carried over), in table order."""
     accounts: dict[str, tuple[BankAccount, list[BankBalance]]] = {}
     for row in rows:
         info = row.payload
@@ -199,8 +212,14 @@ def bank_totals(rows: Sequence[TableRow], number: NumberFormat) -> tuple[TotalLi
             continue
         entry = accounts.setdefault(info.account.account_id, (info.account, []))
         entry[1].append(info.balance)
+    return list(accounts.values())
+
+
+def bank_totals(rows: Sequence[TableRow], number: NumberFormat) -> tuple[TotalLine, ...]:
+    """The footer's lines for these rows (all of them, or the ones a filter shows): per
+    currency what you own, what you owe, and credit available apart (`present.bank_totals`)."""
     lines: list[TotalLine] = []
-    for total in totals_by_currency(accounts.values()):
+    for total in totals_by_currency(bank_holdings(rows)):
         if total.deposit_accounts:
             label = f"own money ({', '.join(total.own_types)})"
             text = number.money(total.own, total.currency)

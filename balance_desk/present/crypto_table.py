@@ -15,6 +15,7 @@ from balance_desk.present.updates import TableData, TotalLine
 if TYPE_CHECKING:
     # Types only: pydantic is not imported before the window has painted.
     from balance_desk.model import CryptoBalance, RevolutXResult
+    from balance_desk.valuation import Prices
 
 log = logging.getLogger(__name__)
 # Oddities already logged in this process, by currency and kind: a refresh every 30 s must not
@@ -28,7 +29,10 @@ CRYPTO_COLUMNS = (
     Column("Staked", "amount", "Staked; only reported for staked assets"),
     Column("Total", "amount", "Available + reserved + staked"),
     Column("Reserved % of total", "percent", "How much of the total is locked in open orders"),
+    Column("Value", "amount", "The total in your base currency, at the rate the Overview lists; "
+           "a dash when there is no rate"),
 )
+VALUE_COLUMN = 6
 
 
 def total_mismatch(balance: CryptoBalance) -> str | None:
@@ -51,7 +55,9 @@ def _warn_once(currency: str, kind: str, text: str) -> None:
         log.warning("%s", text)
 
 
-def build_crypto_table(result: RevolutXResult, number: NumberFormat) -> TableData:
+def build_crypto_table(
+    result: RevolutXResult, number: NumberFormat, prices: Prices | None = None
+) -> TableData:
     rows: list[TableRow] = []
     seen: dict[str, int] = {}
     listed: dict[str, int] = {}
@@ -76,6 +82,7 @@ def build_crypto_table(result: RevolutXResult, number: NumberFormat) -> TableDat
         key = balance.currency if seen[balance.currency] == 1 else (
             f"{balance.currency}#{seen[balance.currency]}"
         )
+        value = prices.value(balance.total, balance.currency)[0] if prices else None
         rows.append(
             make_row(
                 CRYPTO_COLUMNS,
@@ -87,6 +94,7 @@ def build_crypto_table(result: RevolutXResult, number: NumberFormat) -> TableDat
                     staked,
                     balance.total,
                     balance.reserved_share,
+                    value,
                 ),
                 (
                     balance.currency,
@@ -95,7 +103,10 @@ def build_crypto_table(result: RevolutXResult, number: NumberFormat) -> TableDat
                     MISSING if staked is None else number.money(staked, balance.currency),
                     number.money(balance.total, balance.currency),
                     number.percent(balance.reserved_share),
+                    MISSING if value is None or prices is None
+                    else number.money(value, prices.base),
                 ),
+                payload=balance,
                 warning=" ".join(warnings) or None,
             )
         )

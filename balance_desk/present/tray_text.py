@@ -11,12 +11,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from balance_desk.model import BankResult, ErrorInfo, RevolutXResult
 from balance_desk.money import PRIVACY_MASK, exact_add, grouped
 from balance_desk.present.updates import SOURCE_TITLES
 from balance_desk.sources.base import SourceName
+
+if TYPE_CHECKING:
+    from balance_desk.present.overview import OverviewData
 
 TrayState = Literal["ok", "refreshing", "stale", "error", "idle"]
 SourceResult = RevolutXResult | BankResult
@@ -120,8 +123,16 @@ def _time(moment: datetime | None) -> str:
     return "never" if moment is None else moment.astimezone().strftime("%H:%M")
 
 
-def tooltip_text(tracks: Iterable[SourceTrack], *, privacy: bool, now: datetime) -> str:
+def tooltip_text(
+    tracks: Iterable[SourceTrack],
+    *,
+    privacy: bool,
+    now: datetime,
+    overview: OverviewData | None = None,
+) -> str:
     lines = ["Balance Desk"]
+    if overview is not None and overview.has_holdings:
+        lines.append(overview.headline(PRIVACY_MASK if privacy else None))
     for track in tracks:
         title = SOURCE_TITLES[track.name]
         if not track.configured:
@@ -156,6 +167,8 @@ class TrayModel:
     )
     # Sources the user has already been told are failing, so a retry loop does not nag.
     _told_failing: set[SourceName] = field(default_factory=set)
+    # Net worth across every source (shown first in the tooltip).
+    overview: OverviewData | None = None
 
     def set_refreshing(self, name: SourceName, refreshing: bool) -> None:
         self.tracks[name].refreshing = refreshing
@@ -208,7 +221,9 @@ class TrayModel:
         return tray_state(self.tracks.values(), now)
 
     def tooltip(self, now: datetime) -> str:
-        return tooltip_text(self.tracks.values(), privacy=self.privacy, now=now)
+        return tooltip_text(
+            self.tracks.values(), privacy=self.privacy, now=now, overview=self.overview
+        )
 
 
 def balance_change_message(

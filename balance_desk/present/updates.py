@@ -16,6 +16,7 @@ from balance_desk.sources.base import SourceName
 if TYPE_CHECKING:
     # Types only: pydantic is not imported before the window has painted.
     from balance_desk.model import BankResult, ErrorInfo, RevolutXResult
+    from balance_desk.present.overview import OverviewData
 
 SourceState = Literal["loading", "ok", "error", "not_configured"]
 
@@ -68,6 +69,8 @@ class SourceUpdate:
     error: ErrorInfo | None = None
     failures: int = 0
     configured: bool = True
+    # Every balance valued in the base currency, as of this source's latest fetch.
+    overview: OverviewData | None = None
 
     @property
     def title(self) -> str:

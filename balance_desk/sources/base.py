@@ -7,6 +7,7 @@ Light on purpose: the window imports `SourceName` before its first paint.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias
 
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
     # The GUI imports this module for `SourceName` before its first paint; pydantic (through
     # the model) is imported only once a snapshot is really built.
     from balance_desk.model import BankResult, RevolutXResult
+    from balance_desk.sources.rates.book import RateBook
 
 SourceName = Literal["revolut_x", "bank"]
 
@@ -32,9 +34,19 @@ class Source(Protocol):
 
 # What to run once the sources are closed (stopping the demo's servers, say).
 Cleanup: TypeAlias = Callable[[], None]
-# Builds the sources (and says what to clean up after them): the fetch process calls one of
-# these, named in `fetcher.targets`.
-SourceFactory: TypeAlias = Callable[[], "tuple[list[Source], Cleanup | None]"]
+
+
+@dataclass
+class SourceSet:
+    """The sources, the rates that value their balances, and what to clean up after them."""
+
+    sources: list[Source]
+    cleanup: Cleanup | None = None
+    rates: RateBook | None = None
+
+
+# Builds the sources: the fetch process calls one of these, named in `fetcher.targets`.
+SourceFactory: TypeAlias = Callable[[], SourceSet]
 
 
 def now_utc() -> datetime:

@@ -73,7 +73,7 @@ def test_rows_from_the_fetch_process_are_the_rows_built_in_process(
     local = {s.name: s for s in build_sources(env.store, env.settings)}
     for name in ("revolut_x", "bank"):
         remote = host.fetch(name, True)
-        here = run_fetch(local[name], True, NUMBER, None)
+        here, _ = run_fetch(local[name], True, NUMBER, None)
         local[name].close()
         assert remote.result.status == here.result.status == "ok"
         assert remote.table is not None and here.table is not None

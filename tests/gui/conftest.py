@@ -18,7 +18,8 @@ from tests.gui.support import App, start_app
 
 @pytest.fixture(name="demo_env")
 def demo_env_fixture() -> Iterator[DemoEnvironment]:
-    with start_demo() as env:
+    # Values in GBP whatever the machine's locale, so that tests can expect exact figures.
+    with start_demo(base_currency="GBP") as env:
         yield env
 
 

@@ -24,6 +24,7 @@ from balance_desk.simulator.open_banking.server import BankSimulator
 from balance_desk.simulator.revolut_x.server import RevolutXSimulator
 from balance_desk.sources.base import SourceName
 from balance_desk.sources.factory import build_sources
+from balance_desk.sources.rates.book import RateBook
 
 # The offscreen platform cannot pass size hints to a window manager; harmless and expected.
 OFFSCREEN_NOISE = "does not support propagateSizeHints"
@@ -90,7 +91,12 @@ def start_app(qtbot: QtBot, env: DemoEnvironment, **options: Any) -> App:
     def factory() -> SourceRunner:
         # As the app's fetch process does: the number format follows the every-digit setting.
         number = system_number_format(every_digit=stored_flag("show_every_digit"))
-        return SourceRunner(build_sources(env.store, env.settings), number)
+        # The base currency the user chose (the Overview's picker saves it), else the demo's.
+        settings = env.settings.model_copy(deep=True)
+        chosen = Settings.load_or_defaults()[0].base_currency
+        settings.base_currency = chosen or settings.base_currency
+        rates = RateBook(env.store, settings, env.rates_dir)
+        return SourceRunner(build_sources(env.store, settings), number, rates=rates)
 
     app = QApplication.instance()
     assert isinstance(app, QApplication)

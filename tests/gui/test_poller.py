@@ -32,6 +32,7 @@ def test_failure_keeps_old_figures_marked_stale_and_recovery_clears_it(
     qtbot: QtBot, gui_app: App
 ) -> None:
     gui_app.wait_done(qtbot)
+    gui_app.window.tabs.setCurrentIndex(1)  # Crypto
     before = crypto_texts(gui_app)
     assert before and gui_app.latest("revolut_x").state == "ok"
 

@@ -223,6 +223,17 @@ class BreakdownModel(QAbstractTableModel):
 
     # --- changing ----------------------------------------------------------------------------
 
+    def set_column_title(self, section: int, title: str) -> None:
+        """Rename a column (the value column names the base currency)."""
+        from dataclasses import replace
+
+        if self.columns[section].title == title:
+            return
+        columns = list(self.columns)
+        columns[section] = replace(columns[section], title=title)
+        self.columns = tuple(columns)
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, section, section)
+
     def set_rows(self, rows: Sequence[TableRow]) -> None:
         """Show new rows. When only figures changed, rows stay in place (selection and scroll
         position survive a refresh); when rows came or went, the model resets."""

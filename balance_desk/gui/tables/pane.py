@@ -204,6 +204,8 @@ class BreakdownPane(QWidget):
         self._totals: tuple[TotalLine, ...] = ()
         self._sized = False
         self._stale_rows = 0
+        # (column, descending) when nothing else was chosen.
+        self.default_sort: tuple[int, bool] = (0, False)
 
         self.filter = QLineEdit(self)
         self.filter.setObjectName(f"{name}Filter")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent
@@ -17,6 +18,9 @@ from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon, QWidget
 from balance_desk.gui.tray.icons import STATE_WORDS, state_icon
 from balance_desk.present.tray_text import Notification, SourceResult, TrayModel, TrayState
 from balance_desk.sources.base import SourceName, now_utc
+
+if TYPE_CHECKING:
+    from balance_desk.present.overview import OverviewData
 
 # Re-read the clock this often so figures turn "not current" even when nothing new arrives.
 RECHECK_MS = 60_000
@@ -116,6 +120,12 @@ class BalanceTray(QObject):
 
     def set_interval(self, name: SourceName, interval: timedelta) -> None:
         self.model.set_interval(name, interval)
+
+    def set_overview(self, overview: OverviewData | None) -> None:
+        """Net worth across every source, first in the tooltip."""
+        if overview is not self.model.overview:
+            self.model.overview = overview
+            self.refresh_view()
 
     def record(self, name: SourceName, result: SourceResult) -> None:
         for note in self.model.record(name, result):

@@ -1,4 +1,4 @@
-"""The main window: Crypto and Bank tabs, the toolbar, per-source status, privacy mode.
+"""The main window: Overview, Crypto and Bank tabs, the toolbar, per-source status, privacy mode.
 
 It only shows what the poller sends (`apply_update`) and asks for things through signals, so
 the tray and the key set-up dialog can hook in without knowing its insides:
@@ -29,11 +29,13 @@ if TYPE_CHECKING:
 
     from PySide6.QtWidgets import QSplitter
 
+    from balance_desk.gui.overview.pane import OverviewPane
     from balance_desk.gui.tables.bank_detail import BankDetailPane
     from balance_desk.gui.tables.pane import BreakdownPane
     from balance_desk.gui.window.notice import NoticeBar
     from balance_desk.gui.window.status import SourceStatusLabel
     from balance_desk.present.formatting import NumberFormat
+    from balance_desk.present.overview import OverviewData
     from balance_desk.present.rows import TableRow
     from balance_desk.present.updates import SourceUpdate, TableData
     from balance_desk.sources.base import SourceName
@@ -49,7 +51,13 @@ KEYS_HELP = (
     "Then refresh (F5)."
 )
 SOURCES: tuple[SourceName, ...] = ("revolut_x", "bank")
-TAB_TITLES = {"revolut_x": ("Revolut X", "&Crypto"), "bank": ("Bank", "&Bank")}
+TAB_TITLES = {
+    "overview": ("Overview", "&Overview"),
+    "revolut_x": ("Revolut X", "&Crypto"),
+    "bank": ("Bank", "&Bank"),
+}
+# The tabs, in order: the Overview first.
+TABS = ("overview", "revolut_x", "bank")
 # QToolBar's toolButtonStyle property takes Qt::ToolButtonTextBesideIcon by number here: naming
 # it would build the whole `Qt` namespace of Python enums before the first paint.
 TOOL_BUTTON_TEXT_BESIDE_ICON = 2
@@ -61,6 +69,8 @@ class MainWindow(QMainWindow):
     privacy_changed = Signal(bool)
     every_digit_changed = Signal(bool)
     source_updated = Signal(object)
+    # The user chose another base currency on the Overview (an ISO code).
+    base_currency_changed = Signal(str)
 
     def __init__(
         self,
@@ -85,6 +95,8 @@ class MainWindow(QMainWindow):
         self._privacy = privacy
         self._every_digit = False
         self._panes: _Panes | None = None
+        self._overview: OverviewData | None = None
+        self._base = ""
 
         self._build_actions()
         self._show_privacy_action(privacy)
@@ -140,12 +152,15 @@ class MainWindow(QMainWindow):
         self.tabs.setAccessibleName("Sources")
         self.tabs.setDocumentMode(True)
         self._pages: list[tuple[QVBoxLayout, QLabel]] = []
-        for name in SOURCES:
+        for name in TABS:
             title, tab = TAB_TITLES[name]
             page = QWidget(self.tabs)
             layout = QVBoxLayout(page)
             layout.setContentsMargins(0, 0, 0, 0)
-            placeholder = QLabel(f"Loading balances from {title}…", page)
+            placeholder = QLabel(
+                "Loading balances…" if name == "overview" else f"Loading balances from {title}…",
+                page,
+            )
             placeholder.setObjectName(f"{name}Loading")
             layout.addWidget(placeholder)
             layout.addStretch(1)
@@ -164,6 +179,7 @@ class MainWindow(QMainWindow):
         from PySide6.QtWidgets import QSplitter
 
         from balance_desk.gui.number_format import system_number_format
+        from balance_desk.gui.overview.pane import OverviewPane
         from balance_desk.gui.tables.bank_detail import BankDetailPane
         from balance_desk.gui.tables.pane import BreakdownPane
         from balance_desk.gui.window.notice import NoticeBar
@@ -202,13 +218,17 @@ class MainWindow(QMainWindow):
         splitter.addWidget(detail)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 1)
-        for (layout, placeholder), widget in zip(self._pages, (crypto_pane, splitter),
-                                                 strict=True):
+        overview = OverviewPane(self._base or "EUR", self.tabs)
+        overview.base_currency_chosen.connect(self.base_currency_changed)
+        for (layout, placeholder), widget in zip(
+            self._pages, (overview, crypto_pane, splitter), strict=True
+        ):
             layout.takeAt(layout.count() - 1)  # the stretch under the placeholder
             layout.replaceWidget(placeholder, widget)
             placeholder.deleteLater()
-        self._panes = _Panes(crypto_pane, bank_pane, detail, splitter,
-                             self._build_status_labels(), app_notice, demo_banner)
+        labels, net_worth = self._build_status_labels()
+        self._panes = _Panes(crypto_pane, bank_pane, detail, splitter, labels, app_notice,
+                             demo_banner, overview, net_worth)
         bank_pane.current_row_changed.connect(self._bank_row_changed)
         for pane in (crypto_pane, bank_pane):
             pane.every_digit = self._every_digit
@@ -225,7 +245,7 @@ class MainWindow(QMainWindow):
         self.set_privacy(self._privacy, announce=False)
         self._restore_panes()
 
-    def _build_status_labels(self) -> dict[SourceName, SourceStatusLabel]:
+    def _build_status_labels(self) -> tuple[dict[SourceName, SourceStatusLabel], QLabel]:
         from balance_desk.gui.window.status import SourceStatusLabel
 
         bar = self.statusBar()
@@ -236,7 +256,11 @@ class MainWindow(QMainWindow):
             label.set_up_keys_requested.connect(self.set_up_keys_requested)
             bar.addWidget(label, 1)
             labels[name] = label
-        return labels
+        net_worth = QLabel("", bar)
+        net_worth.setObjectName("statusNetWorth")
+        net_worth.setAccessibleName("Net worth")
+        bar.addPermanentWidget(net_worth)
+        return labels, net_worth
 
     # The parts build_panes() makes; reaching for one builds them.
 
@@ -266,6 +290,10 @@ class MainWindow(QMainWindow):
         return self._built().status_labels
 
     @property
+    def overview_pane(self) -> OverviewPane:
+        return self._built().overview
+
+    @property
     def app_notice(self) -> NoticeBar:
         return self._built().app_notice
 
@@ -278,6 +306,12 @@ class MainWindow(QMainWindow):
     def apply_update(self, update: SourceUpdate) -> None:
         name = update.source
         self._latest[name] = update
+        overview = update.overview
+        if overview is not None and (
+            self._overview is None or overview.computed_at >= self._overview.computed_at
+        ):
+            self._overview = overview
+        self._show_overview()
         pane = self.pane(name)
         if name not in self._shown_tables or not _same_table(self._shown_tables[name],
                                                              update.table):
@@ -293,11 +327,49 @@ class MainWindow(QMainWindow):
     def latest(self, name: SourceName) -> SourceUpdate | None:
         return self._latest.get(name)
 
+    @property
+    def overview(self) -> OverviewData | None:
+        """The newest valuation of every balance (None until rates and balances arrived)."""
+        return self._overview
+
+    def set_base_currency(self, code: str) -> None:
+        """The base currency in force (shown on the Overview until values arrive in it)."""
+        self._base = code
+        if self._panes is not None and self._overview is None:
+            self._panes.overview.base.setCurrentText(code)
+
+    def net_worth_words(self) -> str:
+        """"Net worth 12,345.67 GBP" for the status bar and the tray (masked in privacy mode),
+        or "" before there is one."""
+        from balance_desk.money import PRIVACY_MASK
+
+        data = self._overview
+        if data is None or not data.has_holdings:
+            return ""
+        return data.headline(PRIVACY_MASK if self._privacy else None)
+
+    def _show_overview(self) -> None:
+        panes = self._panes
+        if panes is None:
+            return
+        stale = tuple(
+            TAB_TITLES[name][0] for name, update in self._latest.items() if update.stale
+        )
+        panes.overview.show_overview(self._overview, stale)
+        panes.net_worth.setText(self.net_worth_words())
+        if self._overview is not None:
+            title = f"Value ({self._overview.base})"
+            for pane in (panes.crypto_pane, panes.bank_pane):
+                pane.model.set_column_title(pane.model.columnCount() - 1, title)
+
     def pane(self, name: SourceName) -> BreakdownPane:
         return self.crypto_pane if name == "revolut_x" else self.bank_pane
 
     def current_pane(self) -> BreakdownPane:
-        return self.bank_pane if self.tabs.currentIndex() == 1 else self.crypto_pane
+        tab = TABS[self.tabs.currentIndex()] if 0 <= self.tabs.currentIndex() < len(TABS) else ""
+        if tab == "overview":
+            return self.overview_pane.currencies
+        return self.bank_pane if tab == "bank" else self.crypto_pane
 
     def _render_source(self, name: SourceName, now: datetime) -> None:
         from PySide6.QtGui import QIcon
@@ -325,7 +397,7 @@ class MainWindow(QMainWindow):
             self._warned_tabs.add(name)
         else:
             self._warned_tabs.discard(name)
-        self.tabs.setTabIcon(0 if name == "revolut_x" else 1, icon)
+        self.tabs.setTabIcon(TABS.index(name), icon)
 
     def _rerender(self) -> None:
         if self._panes is None:
@@ -350,6 +422,8 @@ class MainWindow(QMainWindow):
             self.crypto_pane.set_privacy(on)
             self.bank_pane.set_privacy(on)
             self.detail.set_privacy(on)
+            self.overview_pane.set_privacy(on)
+            self._panes.net_worth.setText(self.net_worth_words())
         if changed and announce:
             self.privacy_changed.emit(on)
 
@@ -421,7 +495,11 @@ class MainWindow(QMainWindow):
         restore_panes(self._pane_keys(), self.splitter, self._state)
 
     def _pane_keys(self) -> dict[str, BreakdownPane]:
-        return {"crypto": self.crypto_pane, "bank": self.bank_pane}
+        return {
+            "crypto": self.crypto_pane,
+            "bank": self.bank_pane,
+            "currencies": self.overview_pane.currencies,
+        }
 
     def save_state(self) -> None:
         from balance_desk.gui.window.state import save_state
@@ -454,3 +532,5 @@ class _Panes(NamedTuple):
     status_labels: dict[SourceName, SourceStatusLabel]
     app_notice: NoticeBar
     demo_banner: NoticeBar
+    overview: OverviewPane
+    net_worth: QLabel

@@ -41,12 +41,14 @@ def restore_frame(window: QMainWindow, tabs: QTabWidget, state: QSettings | None
 def restore_panes(
     panes: dict[str, BreakdownPane], splitter: QSplitter, state: QSettings | None
 ) -> None:
-    """Splitter, sort orders and column widths, once the panes exist (first column, ascending,
-    when nothing was saved)."""
+    """Splitter, sort orders and column widths, once the panes exist (each pane's default sort,
+    the first column ascending unless it says otherwise, when nothing was saved)."""
     from PySide6.QtCore import Qt
 
     for pane in panes.values():
-        pane.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        column, descending = pane.default_sort
+        order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
+        pane.view.sortByColumn(column, order)
     if state is None:
         return
     saved_splitter = state.value("bank/splitter")
