@@ -71,6 +71,9 @@ class BreakdownModel(QAbstractTableModel):
     def __init__(self, columns: Sequence[Column], parent: QApplication | None = None) -> None:
         super().__init__(parent)
         self.columns = tuple(columns)
+        # The titles as defined, before any is renamed (what the column menu's choice is
+        # remembered by).
+        self.defined_titles = tuple(column.title for column in columns)
         self._rows: list[TableRow] = []
         self._sort_column = -1
         self._sort_order = Qt.SortOrder.AscendingOrder

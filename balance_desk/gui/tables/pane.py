@@ -302,15 +302,17 @@ class BreakdownPane(QWidget):
         return tuple(self._natural)
 
     def hidden_columns(self) -> list[str]:
+        """The hidden columns' titles as defined (the value column is "Value", whatever base
+        currency its header names now)."""
         return [
-            column.title for i, column in enumerate(self.model.columns)
+            title for i, title in enumerate(self.model.defined_titles)
             if self.view.isColumnHidden(i)
         ]
 
     def set_hidden_columns(self, titles: Sequence[str]) -> None:
         """Hide exactly these columns (by title; the first column always stays)."""
-        for i, column in enumerate(self.model.columns):
-            self.view.setColumnHidden(i, i > 0 and column.title in titles)
+        for i, title in enumerate(self.model.defined_titles):
+            self.view.setColumnHidden(i, i > 0 and title in titles)
         self.share_spare_width()
 
     def _header_menu(self, position: QPoint) -> None:

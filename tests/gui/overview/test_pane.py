@@ -88,6 +88,7 @@ def test_choosing_a_base_currency_saves_it_and_values_everything_again(
     window = gui_app.window
     pane = window.overview_pane
     qtbot.waitUntil(lambda: NET_WORTH_GBP in pane.net_worth.text())
+    window.bank_pane.set_hidden_columns(["Value"])  # a choice that must survive the renaming
     pane.base.setCurrentText("EUR")
     pane.base.activated.emit(pane.base.currentIndex())
     assert Settings.load().base_currency == "EUR"
@@ -95,6 +96,7 @@ def test_choosing_a_base_currency_saves_it_and_values_everything_again(
                     timeout=10_000)
     assert pane.net_worth.text().endswith(" EUR")
     assert window.crypto_pane.model.columns[-1].title == "Value (EUR)"
+    assert window.bank_pane.hidden_columns() == ["Value"]
     eur = next(r for r in pane.rates.model.rows() if r.key == "GBP")
     assert eur.texts[1] == "1.20171 EUR"  # 1 / 0.83215, six significant digits shown
 
