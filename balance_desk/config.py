@@ -93,6 +93,9 @@ class Settings(BaseModel):
     crypto_interval_s: int = Field(default=30, ge=CRYPTO_MIN_INTERVAL_S)
     # Background bank refreshes are further limited by the 4-a-day quota ledger.
     bank_interval_s: int = Field(default=6 * 3600, ge=60)
+    # Wall-clock limits: one request read in full, and one whole refresh with its retries.
+    request_deadline_s: int = Field(default=30, ge=5)
+    fetch_deadline_s: int = Field(default=60, ge=5)
     notify_balance_changes: bool = False
     privacy_mode: bool = False
     # Tables show every digit the server sent instead of figures rounded to be read.

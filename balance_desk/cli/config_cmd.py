@@ -109,6 +109,14 @@ SETTINGS: dict[str, Setting] = {
         ("bank_interval_s",), "seconds between background bank refreshes", _interval(60),
         "a whole number of seconds, at least 60",
     ),
+    "request_deadline_s": Setting(
+        ("request_deadline_s",), "seconds one request may take in all, answer included",
+        _interval(5), "a whole number of seconds, at least 5",
+    ),
+    "fetch_deadline_s": Setting(
+        ("fetch_deadline_s",), "seconds one whole refresh may take, retries included",
+        _interval(5), "a whole number of seconds, at least 5",
+    ),
     "privacy_mode": Setting(
         ("privacy_mode",), "hide every figure on screen", _flag, "true or false"
     ),

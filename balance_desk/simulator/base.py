@@ -50,6 +50,26 @@ class QuietHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def send_trickle(
+        self, status: int, body: bytes, content_type: str, every_s: float, stop: threading.Event
+    ) -> None:
+        """The headers, then the body one byte every `every_s` (a stuck or very slow server),
+        until it is all sent, the client hangs up or the simulator stops."""
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.flush()
+        try:
+            for index in range(len(body)):
+                if stop.wait(every_s):
+                    break
+                self.wfile.write(body[index : index + 1])
+                self.wfile.flush()
+        except OSError:
+            pass  # the client gave up, as it should
+        self.close_connection = True
+
     def setup(self) -> None:
         super().setup()
         self.server.track(self.connection, add=True)

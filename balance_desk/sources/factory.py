@@ -28,14 +28,18 @@ def build_sources(
     """The sources `which` names ("revolut-x", "bank" or "all"); `directory` holds the bank's
     quota ledger and account cache (default: the data directory)."""
     from balance_desk.paths import data_dir
+    from balance_desk.sources.http import Deadlines
     from balance_desk.sources.open_banking.source import OpenBankingSource
     from balance_desk.sources.revolut_x.source import RevolutXSource
 
+    deadlines = Deadlines(settings.request_deadline_s, settings.fetch_deadline_s)
     sources: list[Source] = []
     if which in ("revolut-x", "all"):
-        sources.append(RevolutXSource(store, settings.revolut_x))
+        sources.append(RevolutXSource(store, settings.revolut_x, deadlines=deadlines))
     if which in ("bank", "all"):
-        sources.append(OpenBankingSource(store, settings.bank, directory or data_dir()))
+        sources.append(OpenBankingSource(
+            store, settings.bank, directory or data_dir(), deadlines=deadlines
+        ))
     return sources
 
 

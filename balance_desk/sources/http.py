@@ -8,10 +8,17 @@ import random
 import re
 import socket
 import ssl
+import time
 import urllib.request
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import httpcore
 import httpx
 
 from balance_desk.errors import ConfigError, NetworkError, ProtocolError
@@ -20,6 +27,163 @@ from balance_desk.errors import ConfigError, NetworkError, ProtocolError
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=15.0, write=10.0, pool=5.0)
 # Far above any real balance list, far below what could hurt memory.
 MAX_BODY_BYTES = 4 * 1024 * 1024
+
+
+# --- wall-clock deadlines -------------------------------------------------------------------------
+#
+# httpx's timeouts are per network operation: a server sending one byte a second never trips a
+# 15 s read timeout. A deadline bounds the whole: every connect, read and write is given at most
+# the time left, and one that would start after the deadline fails at once, whether the server
+# is silent, trickling headers or trickling the body.
+
+
+@dataclass(frozen=True, slots=True)
+class Deadlines:
+    """How long one request (its answer read in full) and one whole refresh (retries and waits
+    included) may take."""
+
+    request_s: float = 30.0
+    fetch_s: float = 60.0
+
+
+DEADLINE_MARK = "deadline passed"
+_request_deadline: ContextVar[float | None] = ContextVar("request_deadline", default=None)
+
+
+@contextmanager
+def request_deadline(seconds: float) -> Iterator[None]:
+    """Requests made in this block (on this thread) end within `seconds` in all."""
+    end = time.monotonic() + seconds
+    outer = _request_deadline.get()
+    token = _request_deadline.set(end if outer is None else min(end, outer))
+    try:
+        yield
+    finally:
+        _request_deadline.reset(token)
+
+
+class DeadlineBackend(httpcore.NetworkBackend):
+    """httpcore's network backend with every operation bounded by the deadlines in force: this
+    thread's request deadline and the client's `fetch_deadline` (a monotonic time)."""
+
+    def __init__(self, inner: httpcore.NetworkBackend) -> None:
+        self._inner = inner
+        self.fetch_deadline: float | None = None
+
+    def left(self) -> float | None:
+        ends = [d for d in (self.fetch_deadline, _request_deadline.get()) if d is not None]
+        return None if not ends else min(ends) - time.monotonic()
+
+    def bound(self, timeout: float | None, kind: type[Exception]) -> float | None:
+        left = self.left()
+        if left is None:
+            return timeout
+        if left <= 0:
+            raise kind(DEADLINE_MARK)
+        return left if timeout is None else min(timeout, left)
+
+    def over(self) -> bool:
+        left = self.left()
+        return left is not None and left <= 0
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        try:
+            stream = self._inner.connect_tcp(
+                host, port, self.bound(timeout, httpcore.ConnectTimeout), local_address,
+                socket_options,
+            )
+        except httpcore.ConnectTimeout:
+            if self.over():
+                raise httpcore.ConnectTimeout(DEADLINE_MARK) from None
+            raise
+        return _DeadlineStream(stream, self)
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.NetworkStream:  # pragma: no cover - we never use unix sockets
+        stream = self._inner.connect_unix_socket(
+            path, self.bound(timeout, httpcore.ConnectTimeout), socket_options
+        )
+        return _DeadlineStream(stream, self)
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, inner: httpcore.NetworkStream, backend: DeadlineBackend) -> None:
+        self._inner = inner
+        self._backend = backend
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        try:
+            return self._inner.read(max_bytes, self._backend.bound(timeout, httpcore.ReadTimeout))
+        except httpcore.ReadTimeout:
+            if self._backend.over():
+                raise httpcore.ReadTimeout(DEADLINE_MARK) from None
+            raise
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        try:
+            self._inner.write(buffer, self._backend.bound(timeout, httpcore.WriteTimeout))
+        except httpcore.WriteTimeout:
+            if self._backend.over():
+                raise httpcore.WriteTimeout(DEADLINE_MARK) from None
+            raise
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        try:
+            inner = self._inner.start_tls(
+                ssl_context, server_hostname, self._backend.bound(timeout, httpcore.ConnectTimeout)
+            )
+        except httpcore.ConnectTimeout:
+            if self._backend.over():
+                raise httpcore.ConnectTimeout(DEADLINE_MARK) from None
+            raise
+        return _DeadlineStream(inner, self._backend)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+def with_deadlines(*transports: httpx.BaseTransport) -> DeadlineBackend:
+    """Bound every network operation of these transports by the deadlines in force (one
+    backend, so one `fetch_deadline`, for all of them). httpx does not expose its pool's
+    network backend; `tests/sources/test_http.py` fails at once should that attribute move."""
+    backend: DeadlineBackend | None = None
+    for transport in transports:
+        pool = getattr(transport, "_pool", None)
+        inner = getattr(pool, "_network_backend", None)
+        if inner is None:
+            raise RuntimeError("httpx's transport no longer has a pool with a network backend")
+        if isinstance(inner, DeadlineBackend):
+            backend = inner
+            continue
+        backend = backend or DeadlineBackend(inner)
+        pool._network_backend = backend  # type: ignore[union-attr]
+    assert backend is not None, "no transport given"
+    return backend
+
+
+def client_transports(client: httpx.Client) -> list[httpx.BaseTransport]:
+    """The transports an httpx.Client may use: its own and any proxy's."""
+    mounts = [t for t in client._mounts.values() if t is not None]
+    return [client._transport, *mounts]
 
 
 def is_loopback_host(host: str) -> bool:
@@ -216,6 +380,11 @@ def network_error(exc: httpx.TransportError, *, service: str, url: httpx.URL) ->
         message = (
             f"Could not find {url.host} (the name lookup failed); check your internet "
             "connection and the API root."
+        )
+    elif DEADLINE_MARK in str(exc):
+        message = (
+            f"{service} at {where} did not finish answering within the time allowed, so "
+            "Balance Desk stopped waiting (a stuck or very slow server); try again later."
         )
     elif isinstance(exc, httpx.ConnectTimeout):
         message = f"Connecting to {service} at {where} timed out; check your network."

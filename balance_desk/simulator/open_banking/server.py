@@ -71,6 +71,7 @@ class BankFault:
     body: bytes | None = None
     content_type: str = "application/json"
     truncate_to: int | None = None  # send only this many body bytes, then hang up
+    trickle_s: float = 0.0  # send the body one byte this often
     headers: dict[str, str] = field(default_factory=dict)
     times: int | None = 1
 
@@ -276,6 +277,7 @@ class BankSimulator(LoopbackServer):
             reply.headers["Retry-After"] = str(fault.retry_after_s)
         reply.headers.update(fault.headers)
         reply.truncate_to = fault.truncate_to
+        reply.trickle_s = fault.trickle_s
         return reply
 
     def fail(self, status: int | None, *, times: int | None = 1, **options: Any) -> None:

@@ -19,6 +19,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     content_type: str = "application/json"
     truncate_to: int | None = None
+    trickle_s: float = 0.0
 
 
 class BankApp(Protocol):
@@ -70,6 +71,11 @@ class BankHandler(QuietHandler):
         interaction = headers.get("x-fapi-interaction-id")
         if interaction:
             extra.setdefault("x-fapi-interaction-id", interaction)
+        if reply.trickle_s:
+            stopping = self.server.app.stopping  # type: ignore[attr-defined]
+            self.send_trickle(reply.status, reply.body, reply.content_type, reply.trickle_s,
+                              stopping)
+            return
         if reply.truncate_to is None:
             self.send_bytes(reply.status, reply.body, content_type=reply.content_type,
                             headers=extra)

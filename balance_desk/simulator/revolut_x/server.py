@@ -66,6 +66,7 @@ class Fault:
     body: bytes | None = None
     content_type: str = "application/json"
     truncate_to: int | None = None  # send only this many body bytes, then hang up
+    trickle_s: float = 0.0  # send the body one byte this often
     headers: dict[str, str] = field(default_factory=dict)
     times: int | None = 1  # None = every request until cleared
     # Which endpoint it hits: "balances", "tickers" (signed or public) or "pairs".
@@ -308,6 +309,9 @@ class _RevolutXHandler(QuietHandler):
                 status=status,
             )
         )
+        if fault is not None and fault.trickle_s:
+            self.send_trickle(status, payload, content_type, fault.trickle_s, app.stopping)
+            return
         if fault is not None and fault.truncate_to is not None:
             self._send_truncated(status, payload, fault.truncate_to, content_type)
             return

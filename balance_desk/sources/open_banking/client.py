@@ -33,12 +33,16 @@ from balance_desk.errors import (
 )
 from balance_desk.sources.http import (
     DEFAULT_TIMEOUT,
+    Deadlines,
+    client_transports,
     describe_body,
     network_error,
     read_capped,
+    request_deadline,
     retry_after,
     short_wait,
     when_words,
+    with_deadlines,
 )
 from balance_desk.sources.open_banking.parse import Page, decode_json, obie_error, read_page
 
@@ -159,6 +163,7 @@ class BankClient:
         max_connections: int,
         gate: RateGate,
         clock: Callable[[], datetime],
+        deadlines: Deadlines | None = None,
     ) -> None:
         self.api_root = api_root
         self._origin = httpx.URL(api_root)
@@ -179,6 +184,11 @@ class BankClient:
             ),
             headers={"Accept": "application/json", "User-Agent": f"balance-desk/{__version__}"},
         )
+        # One client per fetch: the whole fetch (every page, account and retry) ends by the
+        # fetch deadline, each request by the request deadline.
+        self._deadlines = deadlines or Deadlines()
+        self._backend = with_deadlines(*client_transports(self._http))
+        self._backend.fetch_deadline = time.monotonic() + self._deadlines.fetch_s
 
     def close(self) -> None:
         self._http.close()
@@ -228,7 +238,10 @@ class BankClient:
         self._gate.wait()
         try:
             headers = {"x-fapi-financial-id": self._financial_id}
-            with self._http.stream("POST", url, data=form, headers=headers) as response:
+            with (
+                request_deadline(self._deadlines.request_s),
+                self._http.stream("POST", url, data=form, headers=headers) as response,
+            ):
                 # Capped like every other answer: a 200 MB reply must not take 640 MB.
                 body = read_capped(response, service="The bank")
         except httpx.TransportError as exc:
@@ -325,7 +338,10 @@ class BankClient:
             token = self._creds.access_token
             self._gate.wait()
             try:
-                with self._http.stream("GET", url, headers=self._headers(token, presence)) as resp:
+                with (
+                    request_deadline(self._deadlines.request_s),
+                    self._http.stream("GET", url, headers=self._headers(token, presence)) as resp,
+                ):
                     body = read_capped(resp, service="The bank")
             except httpx.TransportError as exc:
                 raise self._network_error(exc, url) from exc
@@ -337,7 +353,8 @@ class BankClient:
                 return decode_json(body, what=what, content_type=resp.headers.get("content-type"))
             error = self._status_error(resp, body, what)
             wait = short_wait(error, self._clock())
-            if wait is not None and not waited:
+            left = self._backend.left()
+            if wait is not None and not waited and (left is None or left > wait + 1.0):
                 # The same rule as Revolut X: a short pause is waited out and tried once more.
                 waited = True
                 time.sleep(wait)

@@ -26,7 +26,7 @@ from balance_desk.credentials import CredentialStore
 from balance_desk.errors import ConfigError, InternalError, RateLimitedError, SourceError
 from balance_desk.model import AccountResult, BankAccount, BankBalance, BankResult, ErrorInfo
 from balance_desk.sources.base import SourceName
-from balance_desk.sources.http import check_api_root
+from balance_desk.sources.http import Deadlines, check_api_root
 from balance_desk.sources.open_banking.client import (
     BankClient,
     Presence,
@@ -75,7 +75,9 @@ class OpenBankingSource:
         concurrency: int = DEFAULT_CONCURRENCY,
         max_rate: float = DEFAULT_MAX_RATE,
         clock: Callable[[], datetime] = _now,
+        deadlines: Deadlines | None = None,
     ) -> None:
+        self._deadlines = deadlines
         self._store = store
         self._settings = settings
         self._data_dir = data_dir
@@ -150,6 +152,7 @@ class OpenBankingSource:
             max_connections=self._concurrency + 1,
             gate=self._gate,
             clock=self._clock,
+            deadlines=self._deadlines,
         )
         try:
             client.refresh_if_expiring()

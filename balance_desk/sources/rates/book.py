@@ -139,7 +139,10 @@ class RateBook:
             from balance_desk.sources.rates.ecb import EcbFeed
 
             rates = self._settings.rates
-            self._ecb = EcbFeed(rates.ecb_url, self._directory, ca_bundle=rates.ca_bundle)
+            self._ecb = EcbFeed(
+                rates.ecb_url, self._directory, ca_bundle=rates.ca_bundle,
+                deadline_s=self._settings.request_deadline_s,
+            )
         return self._ecb
 
     def _ticker_source(self) -> TickerSource:
@@ -147,7 +150,10 @@ class RateBook:
             from balance_desk.sources.rates.tickers import PublicRevolutX, TickerSource
 
             settings = self._settings.revolut_x
-            public = PublicRevolutX(settings.url, ca_bundle=settings.ca_bundle)
+            public = PublicRevolutX(
+                settings.url, ca_bundle=settings.ca_bundle,
+                deadline_s=self._settings.request_deadline_s,
+            )
             self._tickers = TickerSource(
                 public, self._signed_client(), region=self._settings.rates.region
             )
@@ -156,6 +162,7 @@ class RateBook:
     def _signed_client(self) -> RevolutXClient | None:
         """A signed client when Revolut X keys are stored and usable, else None (public)."""
         from balance_desk.errors import ConfigError
+        from balance_desk.sources.http import Deadlines
         from balance_desk.sources.revolut_x.client import RevolutXClient
         from balance_desk.sources.revolut_x.keys import load_private_key
 
@@ -167,8 +174,11 @@ class RateBook:
                 return None
             key = load_private_key(creds.private_key_pem, source="The stored private key")
             settings = self._settings.revolut_x
+            limits = self._settings
+            deadlines = Deadlines(limits.request_deadline_s, limits.fetch_deadline_s)
             return RevolutXClient(
-                creds.api_key, key, api_root=settings.url, ca_bundle=settings.ca_bundle
+                creds.api_key, key, api_root=settings.url, ca_bundle=settings.ca_bundle,
+                deadlines=deadlines,
             )
         except ConfigError as exc:
             log.info("Revolut X tickers without keys (%s)", exc)

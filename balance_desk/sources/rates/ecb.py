@@ -28,7 +28,9 @@ from balance_desk.sources.http import (
     make_transport,
     network_error,
     read_capped,
+    request_deadline,
     server_words,
+    with_deadlines,
 )
 from balance_desk.valuation import EcbRates
 
@@ -95,7 +97,9 @@ class EcbFeed:
         ca_bundle: str | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        deadline_s: float = 30.0,
     ) -> None:
+        self._deadline_s = deadline_s
         self.url = check_api_root(url, service="ECB rates feed")
         self._path = directory / CACHE_FILE
         self._ca_bundle = ca_bundle
@@ -133,17 +137,19 @@ class EcbFeed:
     def _fetch(self) -> EcbRates:
         if self._transport is None:
             self._transport = make_transport(self.url, self._ca_bundle, service=SERVICE)
+            with_deadlines(self._transport)
         request = httpx.Request(
             "GET", self.url, headers={"Accept": "application/xml, text/xml"},
             extensions={"timeout": self._timeout},
         )
         try:
-            response = self._transport.handle_request(request)
-            response.request = request
-            try:
-                body = read_capped(response, service=SERVICE, cap=MAX_FEED_BYTES)
-            finally:
-                response.close()
+            with request_deadline(self._deadline_s):
+                response = self._transport.handle_request(request)
+                response.request = request
+                try:
+                    body = read_capped(response, service=SERVICE, cap=MAX_FEED_BYTES)
+                finally:
+                    response.close()
         except httpx.TransportError as exc:
             raise network_error(exc, service=SERVICE, url=request.url) from exc
         if not response.is_success:

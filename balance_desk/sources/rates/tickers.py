@@ -27,7 +27,9 @@ from balance_desk.sources.http import (
     make_transport,
     network_error,
     read_capped,
+    request_deadline,
     server_words,
+    with_deadlines,
 )
 from balance_desk.sources.revolut_x.errors import decode_json, error_for_response
 from balance_desk.valuation import PREFERRED_QUOTES, Ticker
@@ -179,9 +181,12 @@ class PublicRevolutX:
         ca_bundle: str | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         sleep: Callable[[float], None] = time.sleep,
+        deadline_s: float = 30.0,
     ) -> None:
         self.api_root = check_api_root(api_root, service=SERVICE)
         self._transport = make_transport(self.api_root, ca_bundle, service=SERVICE)
+        with_deadlines(self._transport)
+        self._deadline_s = deadline_s
         self._timeout = timeout.as_dict()
         self._sleep = sleep
         self._lock = threading.Lock()
@@ -216,12 +221,13 @@ class PublicRevolutX:
             extensions={"timeout": self._timeout},
         )
         try:
-            response = self._transport.handle_request(request)
-            response.request = request
-            try:
-                body = read_capped(response, service=SERVICE, cap=MAX_LIST_BYTES)
-            finally:
-                response.close()
+            with request_deadline(self._deadline_s):
+                response = self._transport.handle_request(request)
+                response.request = request
+                try:
+                    body = read_capped(response, service=SERVICE, cap=MAX_LIST_BYTES)
+                finally:
+                    response.close()
         except httpx.TransportError as exc:
             raise network_error(exc, service=SERVICE, url=request.url) from exc
         if response.is_success:

@@ -27,11 +27,14 @@ from balance_desk.model import CryptoBalance
 from balance_desk.sources.http import (
     DEFAULT_TIMEOUT,
     MAX_BODY_BYTES,
+    Deadlines,
     backoff_delay,
     check_api_root,
     make_transport,
     network_error,
     read_capped,
+    request_deadline,
+    with_deadlines,
 )
 from balance_desk.sources.revolut_x.errors import (
     API_KEYS_PAGE,
@@ -78,6 +81,7 @@ class RevolutXClient:
         max_body_bytes: int = MAX_BODY_BYTES,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
+        deadlines: Deadlines | None = None,
     ) -> None:
         if not api_key.strip():
             raise ConfigError(
@@ -102,6 +106,8 @@ class RevolutXClient:
         # should not carry state between calls) and no redirects (they would change the
         # signed path). That also keeps our per-request cost at a bare GET's.
         self._transport = make_transport(self.api_root, ca_bundle, service=SERVICE)
+        self._deadlines = deadlines or Deadlines()
+        self._backend = with_deadlines(self._transport)
         self._timeout = timeout.as_dict()
 
     def __repr__(self) -> str:
@@ -122,7 +128,15 @@ class RevolutXClient:
         return parse_balances(self.get_json("/balances"))
 
     def get_json(self, path: str, what: str = "the balance list") -> object:
-        """GET `api_root + path`, signed, with retries; the parsed JSON of a 2xx answer."""
+        """GET `api_root + path`, signed, with retries; the parsed JSON of a 2xx answer. Each
+        attempt ends within the request deadline, all of them within the fetch deadline."""
+        self._backend.fetch_deadline = time.monotonic() + self._deadlines.fetch_s
+        try:
+            return self._get_json(path, what)
+        finally:
+            self._backend.fetch_deadline = None
+
+    def _get_json(self, path: str, what: str) -> object:
         url = httpx.URL(self.api_root + path)
         policy = self._policy
         failures = rate_waits = 0
@@ -131,12 +145,13 @@ class RevolutXClient:
             request = self._signed_request("GET", url)
             started = time.perf_counter()
             try:
-                response = self._transport.handle_request(request)
-                response.request = request
-                try:
-                    body = read_capped(response, service=SERVICE, cap=self._max_body)
-                finally:
-                    response.close()
+                with request_deadline(self._deadlines.request_s):
+                    response = self._transport.handle_request(request)
+                    response.request = request
+                    try:
+                        body = read_capped(response, service=SERVICE, cap=self._max_body)
+                    finally:
+                        response.close()
             except httpx.TransportError as exc:
                 broken = network_error(exc, service=SERVICE, url=request.url)
                 if failures < policy.retries:
@@ -165,6 +180,8 @@ class RevolutXClient:
                 and wait_ms <= policy.max_retry_after_ms
                 and rate_waits < policy.rate_limit_waits
             ):
+                if not self._time_left_for(wait_ms / 1000):
+                    raise error
                 rate_waits += 1
                 log.info("Revolut X rate limit: waiting %d ms", wait_ms)
                 self._sleep(wait_ms / 1000)
@@ -227,9 +244,16 @@ class RevolutXClient:
         self._last_timestamp = 0  # the corrected clock may step back; that is the point
         return True
 
+    def _time_left_for(self, wait_s: float) -> bool:
+        """Whether waiting `wait_s` still leaves the fetch time to try again."""
+        left = self._backend.left()
+        return left is None or left > wait_s + 1.0
+
     def _retry_after_failure(self, error: SourceError, failures: int) -> None:
         delay = backoff_delay(
             failures - 1, base_s=self._policy.backoff_s, cap_s=self._policy.backoff_cap_s
         )
+        if not self._time_left_for(delay):
+            raise error
         log.warning("%s Retrying in %.1f s (%d/%d).", error, delay, failures, self._policy.retries)
         self._sleep(delay)

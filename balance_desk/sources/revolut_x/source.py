@@ -13,7 +13,7 @@ from balance_desk.config import RevolutXSettings
 from balance_desk.errors import ConfigError, InternalError, SourceError
 from balance_desk.model import RevolutXResult
 from balance_desk.sources.base import SourceName
-from balance_desk.sources.http import DEFAULT_TIMEOUT
+from balance_desk.sources.http import DEFAULT_TIMEOUT, Deadlines
 from balance_desk.sources.revolut_x.client import SERVICE, RetryPolicy, RevolutXClient
 from balance_desk.sources.revolut_x.keys import load_private_key
 from balance_desk.sources.revolut_x.parse import parse_balances
@@ -38,7 +38,9 @@ class RevolutXSource:
         *,
         policy: RetryPolicy | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        deadlines: Deadlines | None = None,
     ) -> None:
+        self._deadlines = deadlines
         self._store = store
         self._settings = settings
         self._policy = policy
@@ -96,6 +98,7 @@ class RevolutXSource:
             timeout=self._timeout,
             policy=self._policy,
             clock_offset_ms=self._clock_offset_ms,
+            deadlines=self._deadlines,
         )
         self._client_key = key
         return self._client
