@@ -16,12 +16,15 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpcore
 import httpx
 
 from balance_desk.errors import ConfigError, NetworkError, ProtocolError
+
+if TYPE_CHECKING:
+    from balance_desk.model import ErrorInfo
 
 # Connect fails fast (a dead host should not freeze a refresh); reads allow a slow server.
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=15.0, write=10.0, pool=5.0)
@@ -342,6 +345,29 @@ def server_words(text: str, limit: int = SERVER_WORDS_LIMIT) -> str:
     clean = "".join(c if c.isprintable() else " " for c in text)
     clean = " ".join(clean.split())
     return clean if len(clean) <= limit else clean[: limit - 1].rstrip() + "…"
+
+
+REDACTED = "[redacted]"
+
+
+def without_secrets(text: str, secrets: Iterable[str]) -> str:
+    """`text` with every stored secret in it replaced: a server that echoes our request headers
+    (the API key, a bearer token) must not put them on the screen, in the JSON or in the log."""
+    for secret in sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    return text
+
+
+def error_without_secrets(info: ErrorInfo, secrets: Iterable[str]) -> ErrorInfo:
+    known = [s for s in secrets if s]
+    if not known:
+        return info
+    return info.model_copy(update={
+        "message": without_secrets(info.message, known),
+        "server_message": None if info.server_message is None
+        else without_secrets(info.server_message, known),
+        "error_id": None if info.error_id is None else without_secrets(info.error_id, known),
+    })
 
 
 def describe_body(body: bytes, content_type: str | None) -> str:

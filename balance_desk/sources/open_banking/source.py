@@ -26,7 +26,7 @@ from balance_desk.credentials import CredentialStore
 from balance_desk.errors import ConfigError, InternalError, RateLimitedError, SourceError
 from balance_desk.model import AccountResult, BankAccount, BankBalance, BankResult, ErrorInfo
 from balance_desk.sources.base import SourceName
-from balance_desk.sources.http import Deadlines, check_api_root
+from balance_desk.sources.http import Deadlines, check_api_root, error_without_secrets
 from balance_desk.sources.open_banking.client import (
     BankClient,
     Presence,
@@ -99,15 +99,18 @@ class OpenBankingSource:
 
     def fetch(self, *, user_present: bool) -> BankResult:
         with self._lock:
+            self._secrets: set[str] = set()
             try:
-                return self._fetch(user_present)
+                result = self._fetch(user_present)
             except SourceError as exc:
-                log.warning("Bank fetch failed: %s", exc.message)
-                return BankResult(status="error", error=exc.to_info(), fetched_at=self._clock())
+                info = error_without_secrets(exc.to_info(), self._secrets)
+                log.warning("Bank fetch failed: %s", info.message)
+                return BankResult(status="error", error=info, fetched_at=self._clock())
             except Exception as exc:  # a bug: this source's failure, never anyone else's
                 log.exception("Bank fetch failed unexpectedly")
                 failure = InternalError.from_bug(exc, "the bank")
                 return BankResult(status="error", error=failure.to_info(), fetched_at=self._clock())
+            return _without_secrets(result, self._secrets)
 
     # --- one fetch ------------------------------------------------------------------------------
 
@@ -116,6 +119,10 @@ class OpenBankingSource:
         settings = self._settings
         if creds is None:
             return BankResult(status="not_configured", fetched_at=self._clock())
+        # A server may echo our headers or form back: none of these may reach the screen.
+        self._secrets.update(
+            s for s in (creds.access_token, creds.refresh_token, creds.key_passphrase) if s
+        )
         if not settings.cert_path or not settings.key_path:
             raise ConfigError(
                 "The bank tokens are stored but no transport certificate is set: run "
@@ -158,6 +165,8 @@ class OpenBankingSource:
             client.refresh_if_expiring()
             return _Fetch(self, client, presence, identity).run()
         finally:
+            fresh = client.credentials
+            self._secrets.update(s for s in (fresh.access_token, fresh.refresh_token) if s)
             client.close()
 
     def _check_certificate(self, cert_path: str) -> None:
@@ -194,6 +203,19 @@ class OpenBankingSource:
             atomic_write_text(self._data_dir / ACCOUNTS_CACHE_FILE, json.dumps(doc) + "\n")
         except OSError as exc:
             log.warning("Could not save the bank account list: %s", exc.strerror)
+
+
+def _without_secrets(result: BankResult, secrets: set[str]) -> BankResult:
+    if not secrets or (result.error is None and all(a.error is None for a in result.accounts)):
+        return result
+    accounts = tuple(
+        a if a.error is None else a.model_copy(
+            update={"error": error_without_secrets(a.error, secrets)}
+        )
+        for a in result.accounts
+    )
+    error = None if result.error is None else error_without_secrets(result.error, secrets)
+    return result.model_copy(update={"error": error, "accounts": accounts})
 
 
 def unread_words(failed: int, total: int) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from balance_desk.errors import InternalError, SourceError
+from balance_desk.sources.http import without_secrets
 from balance_desk.valuation import Prices, RateInputs, Ticker, Valuation, value_balances
 
 if TYPE_CHECKING:
@@ -49,6 +50,8 @@ class RateBook:
         self._ecb: EcbFeed | None = None
         self._tickers: TickerSource | None = None
         self._recent: dict[str, tuple[float, Ticker]] = {}
+        # The API key the signed client sends: a server echoing it back must not show it.
+        self._secrets: list[str] = []
 
     def close(self) -> None:
         with self._lock:
@@ -105,7 +108,8 @@ class RateBook:
                 try:
                     tickers = self._crypto_tickers(crypto, is_fiat)
                 except SourceError as exc:
-                    ticker_error = f"No Revolut X prices: {exc}"
+                    said = without_secrets(str(exc), self._secrets)
+                    ticker_error = f"No Revolut X prices: {said}"
                 except Exception as exc:
                     log.exception("Fetching the Revolut X tickers failed unexpectedly")
                     bug = InternalError.from_bug(exc, "Revolut X")
@@ -172,6 +176,7 @@ class RateBook:
             creds = self._store.get_revolut_x()
             if creds is None:
                 return None
+            self._secrets.append(creds.api_key.strip())
             key = load_private_key(creds.private_key_pem, source="The stored private key")
             settings = self._settings.revolut_x
             limits = self._settings

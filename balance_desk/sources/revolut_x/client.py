@@ -35,6 +35,7 @@ from balance_desk.sources.http import (
     read_capped,
     request_deadline,
     with_deadlines,
+    without_secrets,
 )
 from balance_desk.sources.revolut_x.errors import (
     API_KEYS_PAGE,
@@ -255,5 +256,8 @@ class RevolutXClient:
         )
         if not self._time_left_for(delay):
             raise error
-        log.warning("%s Retrying in %.1f s (%d/%d).", error, delay, failures, self._policy.retries)
+        log.warning(
+            "%s Retrying in %.1f s (%d/%d).", without_secrets(str(error), [self._api_key]),
+            delay, failures, self._policy.retries,
+        )
         self._sleep(delay)

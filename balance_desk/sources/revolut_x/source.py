@@ -13,7 +13,7 @@ from balance_desk.config import RevolutXSettings
 from balance_desk.errors import ConfigError, InternalError, SourceError
 from balance_desk.model import RevolutXResult
 from balance_desk.sources.base import SourceName
-from balance_desk.sources.http import DEFAULT_TIMEOUT, Deadlines
+from balance_desk.sources.http import DEFAULT_TIMEOUT, Deadlines, error_without_secrets
 from balance_desk.sources.revolut_x.client import SERVICE, RetryPolicy, RevolutXClient
 from balance_desk.sources.revolut_x.keys import load_private_key
 from balance_desk.sources.revolut_x.parse import parse_balances
@@ -63,15 +63,19 @@ class RevolutXSource:
 
     def fetch(self, *, user_present: bool) -> RevolutXResult:
         with self._lock:
+            secrets: list[str] = []
             try:
                 creds = self._store.get_revolut_x()
                 if creds is None:
                     return RevolutXResult(status="not_configured")
+                secrets.append(creds.api_key.strip())
                 client = self._client_for(creds)
                 balances = client.get_balances()
             except SourceError as exc:
-                log.warning("Revolut X: %s", exc)
-                return RevolutXResult(status="error", error=exc.to_info(), fetched_at=_now())
+                # A server may echo our headers back: never show the API key it read there.
+                info = error_without_secrets(exc.to_info(), secrets)
+                log.warning("Revolut X: %s", info.message)
+                return RevolutXResult(status="error", error=info, fetched_at=_now())
             except Exception as exc:  # a bug: this source's failure, never anyone else's
                 log.exception("Revolut X fetch failed unexpectedly")
                 failure = InternalError.from_bug(exc, "Revolut X")
