@@ -118,8 +118,8 @@ class Settings(BaseModel):
         path = (directory or data_dir()) / SETTINGS_FILE
         try:
             data = path.read_bytes()
-        except FileNotFoundError:
-            return cls()
+        except (FileNotFoundError, NotADirectoryError):
+            return cls()  # nothing saved (or no folder to save in: `data_dir_problem` says)
         except OSError as exc:
             raise ConfigError(f"Cannot read the settings file {path}: {exc.strerror}") from exc
         try:

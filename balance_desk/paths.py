@@ -16,7 +16,11 @@ SETTINGS_FILE = "settings.json"
 
 
 def data_dir() -> Path:
-    """Settings, history, logs and the quota ledger all live here (created on first use)."""
+    """Settings, history, logs and the quota ledger all live here (created on first use).
+
+    Never raises: a folder that cannot be made (a read-only disk, `BALANCE_DESK_HOME` naming a
+    file) is no reason not to show balances. Reading finds nothing there, each write says why
+    it failed, and `data_dir_problem()` puts it in one sentence."""
     override = os.environ.get(HOME_ENV)
     if override:
         path = Path(override)
@@ -24,8 +28,27 @@ def data_dir() -> Path:
         import platformdirs  # only here: the override (tests, benchmarks) does without it
 
         path = platformdirs.user_data_path("balance-desk", False)
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(OSError):
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
+
+
+def data_dir_problem() -> str | None:
+    """Why the data folder cannot be used, in one sentence, or None when it can."""
+    path = data_dir()
+    reason = None
+    if not path.is_dir():
+        reason = "it cannot be created there" if not path.exists() else "it is not a folder"
+    elif not os.access(path, os.W_OK | os.X_OK):
+        reason = "it is read-only"
+    if reason is None:
+        return None
+    where = f" (set by {HOME_ENV})" if os.environ.get(HOME_ENV) else ""
+    return (
+        f"The data folder {path}{where} cannot be used: {reason}. Balances are still shown, "
+        "but settings, the log and the bank's request ledger cannot be saved; point "
+        f"{HOME_ENV} at a folder you can write."
+    )
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -129,7 +129,13 @@ def main(argv: list[str], open_app: OpenApp) -> int:
     if args.command is None and not args.keyring_backend:
         # The desktop app opens its log file once its window has painted (start-up speed).
         return open_app(args)
-    start_logging(verbose=args.verbose)
+    from balance_desk.paths import data_dir_problem
+
+    problem = data_dir_problem()
+    if problem:  # one line, once; reading balances does not need the folder
+        print(f"balance-desk: {problem}", file=sys.stderr)
+    else:
+        start_logging(verbose=args.verbose)
     if args.keyring_backend:
         return print_keyring_backend()
     return run_command(args)

@@ -368,8 +368,10 @@ def _quiet_platform_noise() -> None:
 
 def _after_first_paint(app: QApplication, *, verbose: bool) -> None:
     from balance_desk.logs import start_logging
+    from balance_desk.paths import data_dir_problem
 
-    start_logging(verbose=verbose)
+    if data_dir_problem() is None:  # else the window says so, once
+        start_logging(verbose=verbose)
     _quit_on_signals(app)
     # Decoding every size of the icon costs more than painting the window; the window manager
     # takes the new icon as soon as it is set.
@@ -382,9 +384,12 @@ def _after_first_paint(app: QApplication, *, verbose: bool) -> None:
 
 
 def _load_settings() -> tuple[Settings, str | None]:
+    """The settings, and what the user should know about them or the folder they live in."""
     from balance_desk.config import Settings
+    from balance_desk.paths import data_dir_problem
 
-    return Settings.load_or_defaults()
+    settings, problem = Settings.load_or_defaults()
+    return settings, data_dir_problem() or problem
 
 
 def run(args: argparse.Namespace) -> int:

@@ -157,3 +157,46 @@ def test_a_damaged_settings_file_neither_hangs_nor_crashes_the_app(
     assert "Traceback" not in done.stderr
     assert "Revolut X: ok" in done.stdout
     assert list(data_home.glob("settings.json.damaged-*"))
+
+
+@pytest.mark.parametrize("home", ["/dev/null/balance-desk", "file"])
+def test_an_unusable_data_folder_is_said_in_one_line_and_balances_still_show(
+    tmp_path: Path, home: str
+) -> None:
+    """Issue 15, defect 8: a read-only or impossible BALANCE_DESK_HOME gave a traceback in the
+    CLI and a crash at GUI start."""
+    where = tmp_path / "a-file" if home == "file" else Path(home)
+    if home == "file":
+        where.write_text("not a folder")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", BALANCE_DESK_HOME=str(where))
+    done = subprocess.run(
+        [sys.executable, "-m", "balance_desk", "--demo", "--exit-after-refresh"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=90, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "Revolut X: ok" in done.stdout and "Bank: ok" in done.stdout
+    cli = subprocess.run(
+        [sys.executable, "-m", "balance_desk", "config", "list"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert cli.returncode == 0 and "Traceback" not in cli.stderr
+    lines = cli.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"balance-desk: The data folder {where}")
+    assert "Balances are still shown" in lines[0]
+    assert "base_currency" in cli.stdout
+
+
+def test_the_window_says_when_its_data_folder_cannot_be_used(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BALANCE_DESK_HOME", "/dev/null/balance-desk")
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    controller = AppController(app, factory=_no_sources, defer_setup=True)
+    qtbot.addWidget(controller.window)
+    controller.finish_setup()
+    notice = controller.window.app_notice
+    assert notice.isVisibleTo(controller.window)
+    assert "The data folder /dev/null/balance-desk" in notice.text()
+    controller.shutdown()

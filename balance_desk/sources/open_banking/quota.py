@@ -75,33 +75,56 @@ class QuotaLedger:
 
     def next_allowed_at(self, key: str, count: int = 1) -> datetime | None:
         """None when `count` more requests fit in the window now; else when they will."""
-        with self._locked():
-            requests, _ = self._load()
-            return self._blocked_until(requests.get(key, []), count)
+        try:
+            with self._locked():
+                requests, _ = self._load()
+                return self._blocked_until(requests.get(key, []), count)
+        except OSError as exc:
+            return self._unusable(exc)
 
     def try_reserve(self, key: str) -> datetime | None:
         """Record one unattended request if it fits. Returns None when recorded, else the time
         at which it would be allowed (nothing is recorded then)."""
-        with self._locked():
-            requests, last_present = self._load()
-            times = requests.get(key, [])
-            blocked = self._blocked_until(times, 1)
-            if blocked is not None:
-                return blocked
-            requests[key] = [*times, self._clock()]
-            self._save(requests, last_present)
-            return None
+        try:
+            with self._locked():
+                requests, last_present = self._load()
+                times = requests.get(key, [])
+                blocked = self._blocked_until(times, 1)
+                if blocked is not None:
+                    return blocked
+                requests[key] = [*times, self._clock()]
+                self._save(requests, last_present)
+                return None
+        except OSError as exc:
+            return self._unusable(exc)
 
     def last_user_present_at(self) -> datetime | None:
-        with self._locked():
-            return self._load()[1]
+        try:
+            with self._locked():
+                return self._load()[1]
+        except OSError:
+            return None
 
     def mark_user_present(self) -> None:
         """Remember when the user last asked for data (sent as x-fapi-customer-last-logged-time
-        on later unattended requests)."""
-        with self._locked():
-            requests, _ = self._load()
-            self._save(requests, self._clock())
+        on later unattended requests). A ledger that cannot be written is no reason not to
+        fetch while the user waits."""
+        try:
+            with self._locked():
+                requests, _ = self._load()
+                self._save(requests, self._clock())
+        except OSError as exc:
+            log.warning("Cannot write the bank quota ledger %s: %s", self.path,
+                        exc.strerror or exc)
+
+    def _unusable(self, exc: OSError) -> datetime:
+        """A ledger that cannot be read or written cannot count unattended requests, and the
+        bank would hold a fifth against the consent: none are made until it can."""
+        log.warning(
+            "Cannot use the bank quota ledger %s (%s): unattended bank requests are paused; "
+            "refreshing yourself is not limited.", self.path, exc.strerror or exc,
+        )
+        return self._clock() + WINDOW
 
     def _blocked_until(self, times: list[datetime], count: int) -> datetime | None:
         if self._all_used_until is not None and self._all_used_until > self._clock():

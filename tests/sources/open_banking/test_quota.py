@@ -120,3 +120,18 @@ def test_concurrent_reservations_never_exceed_the_limit(tmp_path: Path) -> None:
     for t in threads:
         t.join()
     assert granted.count(True) == 4
+
+
+def test_a_ledger_that_cannot_be_written_pauses_unattended_requests_only(
+    tmp_path: Path,
+) -> None:
+    """A read-only or missing data folder: the user's own refreshes go on, unattended ones
+    cannot be counted and so are not made."""
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    ledger = QuotaLedger(blocked / "inside")
+    ledger.mark_user_present()  # no exception: the user is waiting for their balances
+    assert ledger.last_user_present_at() is None
+    until = ledger.try_reserve("key")
+    assert until is not None and until > datetime.now(UTC)
+    assert ledger.next_allowed_at("key") is not None
