@@ -17,7 +17,9 @@ from balance_desk.money import exact_add, exact_sum, plain
 ErrorKind = Literal[
     "auth", "clock", "rate_limited", "server", "network", "protocol", "config", "internal"
 ]
-SourceStatus = Literal["ok", "error", "not_configured"]
+# "quota": an unattended bank refresh that skipped every account (4 requests a day per
+# account): nothing failed and nothing was read.
+SourceStatus = Literal["ok", "error", "not_configured", "quota"]
 AccountStatus = Literal["ok", "error", "quota"]
 
 SCHEMA_VERSION = 1

@@ -70,7 +70,7 @@ def build_table(
     """Rows for a successful result; None when there is nothing new to show."""
     from balance_desk.model import RevolutXResult
 
-    if result.status != "ok":
+    if result.status not in ("ok", "quota"):
         return None
     if isinstance(result, RevolutXResult):
         from balance_desk.present.crypto_table import build_crypto_table
@@ -107,7 +107,7 @@ def run_fetch(
     never raises, so that a bug cannot end the polling."""
     try:
         result = source.fetch(user_present=user_present)
-        found = prices(result) if prices is not None and result.status == "ok" else None
+        found = prices(result) if prices is not None and result.status in ("ok", "quota") else None
         table = builder(result, number, previous, found)
     except Exception as exc:
         return FetchOutcome(bug_result(source.name, exc), None), None

@@ -63,7 +63,7 @@ def kept_table(previous: TableData | None, outcome: FetchOutcome) -> TableData |
     success, none once the keys are gone (figures of an account we can no longer read must go),
     else the last good one, which stays on screen marked stale."""
     status = outcome.result.status
-    if status == "ok":
+    if status in ("ok", "quota"):  # quota: the accounts keep their figures, marked as such
         return outcome.table
     if status == "not_configured":
         return None

@@ -229,10 +229,11 @@ class PollWorker(QObject):
         result = outcome.result
         now = now_utc()
         figures_at = slot.update.figures_at
-        if result.status == "ok":
+        if result.status in ("ok", "quota"):
             slot.failures = 0
             slot.retry_at = None
-            figures_at = result.fetched_at or now
+            if result.status == "ok":  # quota: nothing was read, the figures keep their time
+                figures_at = result.fetched_at or now
         elif result.status == "not_configured":
             slot.failures = 0
             slot.retry_at = None
@@ -246,7 +247,7 @@ class PollWorker(QObject):
             slot.timer.start(int(min(delay, 2**31 / 1000 - 1) * 1000))
         slot.update = SourceUpdate(
             source=slot.name,
-            state=result.status,
+            state="ok" if result.status == "quota" else result.status,
             refreshing=False,
             result=result,
             table=outcome.table,

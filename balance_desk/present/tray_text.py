@@ -188,6 +188,8 @@ class TrayModel:
             self._told_failing.discard(name)
             return []
         track.configured = True
+        if result.status == "quota":  # nothing read this time: the last figures stand
+            return []
         if result.status == "error":
             track.failing = result.error or ErrorInfo(kind="server", message="failed")
             # Only a source that has worked can "start failing"; a first failure is shown in

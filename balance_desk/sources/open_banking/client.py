@@ -65,6 +65,9 @@ _CLIENT_CERT_ALERTS = (
     "CERTIFICATE_UNKNOWN",
     "HANDSHAKE_FAILURE",
     "ACCESS_DENIED",
+    # The bank could not verify our certificate's signature: issued by another authority of
+    # the same name as one it trusts (our side's verification failing says VERIFY_FAILED).
+    "ALERT_DECRYPT_ERROR",
 )
 
 
@@ -417,14 +420,21 @@ class BankClient:
         return ServerError(f"The bank answered {what} with HTTP {status}{said}.", **common)
 
     def _network_error(self, exc: httpx.TransportError, url: httpx.URL) -> NetworkError:
-        text = repr(exc) + repr(exc.__cause__) + repr(exc.__context__)
-        if any(alert in text.upper() for alert in _CLIENT_CERT_ALERTS):
-            return NetworkError(
-                f"The bank at {url.host} refused the TLS connection: it does not accept the "
-                "transport certificate (not issued for this bank, expired or revoked). Check "
-                "the --cert and --key given to `balance-desk keys set bank`."
-            )
-        return network_error(exc, service=SERVICE, url=url)
+        return transport_error(exc, url)
+
+
+def transport_error(exc: httpx.TransportError, url: httpx.URL) -> NetworkError:
+    """A failed connection in words; the bank refusing our certificate is named as such, not
+    blamed on a CA bundle."""
+    text = repr(exc) + repr(exc.__cause__) + repr(exc.__context__)
+    if any(alert in text.upper() for alert in _CLIENT_CERT_ALERTS):
+        return NetworkError(
+            f"The bank at {url.host} refused the TLS connection: it does not accept the "
+            "transport certificate (not issued for this bank, or by another authority of the "
+            "same name; expired or revoked). Check the --cert and --key given to "
+            "`balance-desk keys set bank`."
+        )
+    return network_error(exc, service=SERVICE, url=url)
 
 
 def _no_details(body: bytes, resp: httpx.Response) -> str:

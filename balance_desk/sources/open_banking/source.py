@@ -333,7 +333,10 @@ class _Fetch:
                 status="error", error=list_error.to_info(), accounts=tuple(results), fetched_at=now
             )
         if not failed:
-            return BankResult(status="ok", accounts=tuple(results), fetched_at=now)
+            skipped = bool(results) and all(r.status == "quota" for r in results)
+            return BankResult(
+                status="quota" if skipped else "ok", accounts=tuple(results), fetched_at=now
+            )
         first = failed[0]
         assert first.error is not None
         summary = ErrorInfo(

@@ -360,3 +360,45 @@ def test_a_429_that_comes_back_after_the_wait_is_reported(
     assert [r.path for r in sim.requests if r.path.split("?")[0] == "/accounts"] == [
         "/accounts", "/accounts"  # waited once, never twice
     ]
+
+
+def test_a_certificate_from_a_foreign_ca_with_the_same_name_is_blamed_on_the_certificate(
+    sim: BankSimulator, memory_store: CredentialStore, data_home: Path, tmp_path: Path
+) -> None:
+    """Issue 15, defect 9: the bank fails the handshake with DECRYPT_ERROR (the signature does
+    not check out against its CA of that name), which was blamed on a missing CA bundle."""
+    from balance_desk.simulator.certs import make_ca
+
+    impostor = make_ca()  # the same name as the simulator's CA, another key
+    foreign = write_client(tmp_path, impostor, "foreign")
+    store_tokens(memory_store, sim.issue_tokens())
+    source = make_source(
+        sim, memory_store, data_home,
+        settings=bank_settings(sim, cert_path=str(foreign.cert_path),
+                               key_path=str(foreign.key_path)),
+    )
+    result = source.fetch(user_present=True)
+    assert result.error is not None and result.error.kind == "network"
+    assert "does not accept the transport certificate" in result.error.message
+    assert "--ca-bundle" not in result.error.message, result.error.message
+
+
+def test_the_banks_decrypt_error_alert_is_blamed_on_the_certificate() -> None:
+    """As a bank whose TLS stack answers a foreign signature with DECRYPT_ERROR reports it."""
+    import ssl
+
+    import httpx
+
+    from balance_desk.sources.open_banking.client import transport_error
+
+    alert = ssl.SSLError(1, "[SSL: TLSV1_ALERT_DECRYPT_ERROR] tlsv1 alert decrypt error")
+    exc = httpx.ConnectError("handshake failed")
+    exc.__cause__ = alert
+    error = transport_error(exc, httpx.URL("https://bank.example/accounts"))
+    assert "does not accept the transport certificate" in error.message
+    assert "another authority of the same name" in error.message
+    assert "--ca-bundle" not in error.message
+    # Our own side failing to verify the bank is still about the CA bundle.
+    local = httpx.ConnectError("verify")
+    local.__cause__ = ssl.SSLCertVerificationError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] x")
+    assert "--ca-bundle" in transport_error(local, httpx.URL("https://bank.example")).message

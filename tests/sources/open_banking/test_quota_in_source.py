@@ -25,8 +25,11 @@ def test_fifth_unattended_fetch_is_skipped_with_the_time_it_is_allowed_again(
     sent = len(sim.requests)
     fifth = bank.fetch(user_present=False)
     assert len(sim.requests) == sent  # nothing was sent
-    assert fifth.status == "ok"  # skipping by quota is not a failure
+    # Every account skipped: the source says so (issue 15, defect 10: it said "ok"); skipping
+    # by quota is not a failure.
+    assert fifth.status == "quota"
     assert fifth.error is None
+    assert fifth.to_document()["status"] == "quota"
     assert [a.account.account_id for a in fifth.accounts] == [a.account_id for a in sim.accounts]
     for account in fifth.accounts:
         assert account.status == "quota"
@@ -110,3 +113,23 @@ def test_quota_is_per_consent_identity(
     store_tokens(memory_store, sim.issue_tokens(client_id="second"))
     second = make_source(sim, memory_store, data_home)
     assert all(a.status == "ok" for a in second.fetch(user_present=False).accounts)
+
+
+def test_an_all_skipped_refresh_keeps_every_figure_on_screen_marked_not_refreshed(
+    bank: OpenBankingSource, sim: BankSimulator
+) -> None:
+    from balance_desk.fetcher.runner import SourceRunner
+    from balance_desk.present.formatting import NumberFormat
+
+    sim.balances_per_page = 10
+    runner = SourceRunner([bank], NumberFormat())
+    for _ in range(4):
+        good = runner.fetch("bank", user_present=False)
+    assert good.table is not None and good.table.stale_rows == 0
+    skipped = runner.fetch("bank", user_present=False)
+    assert skipped.result.status == "quota"
+    assert skipped.table is not None
+    assert [r.values[4] for r in skipped.table.rows] == [r.values[4] for r in good.table.rows]
+    assert skipped.table.stale_rows == len(good.table.rows)
+    assert all("only 4 unattended requests a day" in (r.stale_note or "")
+               for r in skipped.table.rows)
