@@ -2,7 +2,7 @@
 """Screenshots of every tab on the demo data, under a private Xvfb (a real X server, not the
 offscreen platform, so fonts and the style are what a user sees).
 
-    .venv/bin/python scripts/screenshots.py      # writes docs/screenshot-overview.png, -crypto, -bank
+    .venv/bin/python scripts/screenshots.py      # docs/screenshot-overview.png, -crypto, -bank
     .venv/bin/python scripts/screenshots.py --size 1024x700   # …-crypto-1024x700.png on a
                                                   # smaller screen (default 1280x800)
     .venv/bin/python scripts/screenshots.py --scale 2   # the same at 200%: docs/screenshot-*@2x.png

@@ -120,7 +120,7 @@ def _account(account_id: str, subtype: str, currency: str) -> BankAccount:
 def _balance(
     kind: str, side: str, amount: str, currency: str, lines: tuple[CreditLine, ...] = ()
 ) -> BankBalance:
-    return BankBalance(type=kind, credit_debit=side, amount=Decimal(amount),  # type: ignore[arg-type]
+    return BankBalance(type=kind, credit_debit=side, amount=Decimal(amount),
                        currency=currency, date_time=T0, credit_lines=lines)
 
 

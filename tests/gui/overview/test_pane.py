@@ -36,9 +36,8 @@ def test_the_overview_is_the_first_tab_and_shows_net_worth_in_the_base_currency(
     assert "InterimAvailable" in pane.bank_note.text() and "InterimBooked" in pane.bank_note.text()
     # The status bar and the tray say it too.
     assert window.net_worth_words() == f"Net worth {NET_WORTH_GBP} GBP"
-    assert window.statusBar().findChild(type(pane.net_worth), "statusNetWorth").text() == (
-        f"Net worth {NET_WORTH_GBP} GBP"
-    )
+    status = window.statusBar().findChild(type(pane.net_worth), "statusNetWorth")
+    assert status is not None and status.text() == f"Net worth {NET_WORTH_GBP} GBP"
     tooltip = gui_app.controller.desktop.tray.tooltip()
     assert tooltip.splitlines()[1] == f"Net worth {NET_WORTH_GBP} GBP"
     # One row per currency, the largest value first; a zero balance is worth zero, not a dash.
