@@ -175,15 +175,24 @@ def test_tray_and_window_share_privacy_mode(qtbot: QtBot, app: AppController) ->
 def test_try_the_demo_starts_it_and_closes_this_window(
     qtbot: QtBot, app: AppController, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    started: list[tuple[str, list[str]]] = []
+    """The button runs the real start-up code; only the last step, handing the command to the
+    operating system, is recorded instead of done."""
+    import sys
 
-    def fake_start(launch: object = None) -> bool:
-        started.append(demo_command())
+    launched: list[tuple[str, list[str]]] = []
+    real_start = first_run.start_demo_process
+
+    def record(program: str, args: list[str]) -> bool:
+        launched.append((program, args))
         return True
 
-    monkeypatch.setattr("balance_desk.gui.desktop.start_demo_process", fake_start)
+    monkeypatch.setattr(
+        "balance_desk.gui.desktop.start_demo_process",
+        lambda launch=None: real_start(record),
+    )
     app.desktop.first_run.demo_button.click()
-    assert started == [demo_command()]
+    # This same Python, this same app, in demo mode: what a user's click must start.
+    assert launched == [(sys.executable, ["-m", "balance_desk", "--demo"])]
     assert not app.window.isVisible()
 
 
