@@ -234,7 +234,7 @@ class CredentialStore:
             )
         try:
             blob = json.loads("".join(p for p in parts if p is not None))
-        except json.JSONDecodeError as exc:
+        except (json.JSONDecodeError, RecursionError) as exc:
             raise ConfigError(f"The keyring entry '{name}' is damaged; set it up again.") from exc
         if not isinstance(blob, dict):
             raise ConfigError(f"The keyring entry '{name}' is damaged; set it up again.")
@@ -284,7 +284,7 @@ class CredentialStore:
         try:
             header = json.loads(text)
             return str(header["gen"]), int(header["n"])
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError, RecursionError) as exc:
             raise ConfigError(
                 f"The keyring entry '{name}' is not one Balance Desk wrote; delete it "
                 f"(balance-desk keys delete) and set it up again."

@@ -98,7 +98,7 @@ def token_expiry(token: str) -> datetime | None:
         payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
         exp = payload.get("exp") if isinstance(payload, dict) else None
         return datetime.fromtimestamp(exp, UTC) if isinstance(exp, int) else None
-    except (ValueError, OverflowError, OSError):
+    except (ValueError, OverflowError, OSError, RecursionError):
         return None
 
 

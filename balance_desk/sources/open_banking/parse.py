@@ -214,7 +214,7 @@ def obie_error(body: bytes) -> tuple[str | None, str | None]:
     """(message, Id) from an OBErrorResponse1, or (None, None) for `{}`, HTML or anything else."""
     try:
         doc = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         return None, None
     if not isinstance(doc, dict):
         return None, None

@@ -25,6 +25,7 @@ from balance_desk.config import BANK_PRESETS, BankSettings, atomic_write_text
 from balance_desk.credentials import CredentialStore
 from balance_desk.errors import ConfigError, InternalError, RateLimitedError, SourceError
 from balance_desk.model import AccountResult, BankAccount, BankBalance, BankResult, ErrorInfo
+from balance_desk.paths import move_aside
 from balance_desk.sources.base import SourceName
 from balance_desk.sources.http import Deadlines, check_api_root, error_without_secrets
 from balance_desk.sources.open_banking.client import (
@@ -186,13 +187,30 @@ class OpenBankingSource:
     # --- the account list the last fetch saw, for unattended fetches ------------------------------
 
     def _cached_accounts(self, identity: str) -> list[BankAccount] | None:
+        """The account list the last fetch saw; None when there is none (it is then read from
+        the bank). A damaged file is moved aside, and said so in the log."""
+        path = self._data_dir / ACCOUNTS_CACHE_FILE
         try:
-            doc = json.loads((self._data_dir / ACCOUNTS_CACHE_FILE).read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+        except OSError:
+            return None
+        except UnicodeDecodeError as exc:
+            return self._damaged_cache(path, exc)
+        try:
+            doc = json.loads(text)
             if doc.get("identity") != identity:
                 return None
             return _accounts_adapter.validate_python(doc.get("accounts"))
-        except (OSError, ValueError, AttributeError, ValidationError):
-            return None
+        except (ValueError, AttributeError, ValidationError, RecursionError) as exc:
+            return self._damaged_cache(path, exc)
+
+    @staticmethod
+    def _damaged_cache(path: Path, exc: Exception) -> None:
+        aside = move_aside(path)
+        log.warning(
+            "The saved bank account list %s was damaged (%s)%s; it is read from the bank again.",
+            path, type(exc).__name__, f" and was moved aside to {aside.name}" if aside else "",
+        )
 
     def _save_accounts(self, identity: str, accounts: list[BankAccount]) -> None:
         doc = {

@@ -43,7 +43,7 @@ def seconds(ms: int) -> str:
 def read_error_body(body: bytes, content_type: str | None) -> ErrorBody:
     try:
         doc = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return ErrorBody(not_json=describe_body(body, content_type))
     if not isinstance(doc, dict):
         return ErrorBody(not_json="JSON of an unexpected shape")
@@ -79,6 +79,11 @@ def decode_json(
 ) -> object:
     try:
         return json.loads(body)
+    except RecursionError as exc:
+        raise ProtocolError(
+            f"Revolut X sent JSON nested too deeply to be {what} (HTTP {response.status_code}).",
+            http_status=response.status_code,
+        ) from exc
     except (ValueError, UnicodeDecodeError) as exc:
         kind = describe_body(body, response.headers.get("Content-Type"))
         raise ProtocolError(
