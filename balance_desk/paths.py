@@ -95,6 +95,20 @@ def stored_flag(name: str) -> bool:
     return isinstance(raw, dict) and raw.get(name) is True
 
 
+def stored_number(name: str, default: int, *, least: int) -> int:
+    """A whole-number setting as saved (at least `least`), read without pydantic for the
+    poller's first start; anything odd reads as `default` (the full load reports it)."""
+    import json
+
+    try:
+        raw = json.loads((data_dir() / SETTINGS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return default
+    value = raw.get(name) if isinstance(raw, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= least \
+        else default
+
+
 def stored_privacy_mode() -> bool:
     """Privacy mode as saved, for the first paint (which can only switch it on, never off)."""
     return stored_flag("privacy_mode")

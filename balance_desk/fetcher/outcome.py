@@ -102,11 +102,21 @@ def run_fetch(
     builder: TableBuilder = build_table,
     *,
     prices: PriceLookup | None = None,
+    fetched: Callable[[], object] | None = None,
 ) -> tuple[FetchOutcome, Prices | None]:
     """Fetch, get the rates, and build rows (the new table, or None when the fetch failed);
-    never raises, so that a bug cannot end the polling."""
+    never raises, so that a bug cannot end the polling. `fetched` gives a result fetched
+    ahead (its first fetch, started before the window asked) instead of fetching now."""
     try:
-        result = source.fetch(user_present=user_present)
+        if fetched is not None:
+            from balance_desk.model import BankResult, RevolutXResult
+
+            ahead = fetched()
+            if not isinstance(ahead, RevolutXResult | BankResult):
+                raise TypeError(f"a fetch ahead gave {type(ahead).__name__}")
+            result = ahead
+        else:
+            result = source.fetch(user_present=user_present)
         found = prices(result) if prices is not None and result.status in ("ok", "quota") else None
         table = builder(result, number, previous, found)
     except Exception as exc:

@@ -11,15 +11,15 @@ from __future__ import annotations
 import contextlib
 import logging
 import subprocess
-import sys
 import threading
 from dataclasses import dataclass
 from itertools import count
 from typing import IO, TYPE_CHECKING
 
+from balance_desk.fetcher import early
+from balance_desk.fetcher.early import host_command
 from balance_desk.fetcher.outcome import FetchOutcome, SetupError
 from balance_desk.fetcher.protocol import (
-    FETCH_HOST_FLAG,
     Fetch,
     Fetched,
     LogLine,
@@ -56,10 +56,7 @@ class HostedFactory:
     args: tuple[object, ...] = ()
 
 
-def host_command() -> list[str]:
-    if getattr(sys, "frozen", False):  # a PyInstaller build: the app's own executable
-        return [sys.executable, FETCH_HOST_FLAG]
-    return [sys.executable, "-m", "balance_desk.fetcher.child"]
+__all__ = ["FetchHost", "HostedFactory", "host_command"]
 
 
 class _Waiter:
@@ -149,9 +146,9 @@ class FetchHost:
     # --- internals ---------------------------------------------------------------------------
 
     def _spawn_locked(self) -> None:
-        process = subprocess.Popen(
-            host_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE
-        )
+        # The process `balance-desk` started before Qt, when it prepares these same sources.
+        adopted = early.take(self._spec.target) if not self._spec.args else None
+        process = adopted or early.spawn(host_command())
         assert process.stdin is not None and process.stdout is not None
         self._process = process
         pending: dict[int, _Waiter] = {}

@@ -21,7 +21,9 @@ if TYPE_CHECKING:
     from balance_desk.sources.base import SourceName
 
 # The flag a frozen build's executable is started with to become the fetch process.
-FETCH_HOST_FLAG = "--fetch-host"
+from balance_desk.fetcher.early import FETCH_HOST_FLAG
+
+__all__ = ["FETCH_HOST_FLAG"]
 # Far above any real answer (a bank's 4 MB cap, formatted): a larger frame is a broken stream.
 MAX_FRAME_BYTES = 256 * 1024 * 1024
 

@@ -24,6 +24,7 @@ from balance_desk.sources.factory import failed_result
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
+    from concurrent.futures import Future
 
     from balance_desk.model import BankAccount, BankBalance, CryptoBalance
     from balance_desk.present.formatting import NumberFormat
@@ -83,6 +84,7 @@ class SourceRunner:
         builder: TableBuilder = build_table,
         *,
         rates: RateBook | None = None,
+        prefetched: Mapping[str, Future[object]] | None = None,
     ) -> None:
         self._sources: dict[SourceName, Source] = {s.name: s for s in sources}
         self._number = number
@@ -97,6 +99,9 @@ class SourceRunner:
         self._rates = rates
         self._last_prices: Prices | None = None
         self._value_lock = threading.Lock()
+        # First fetches started before the window asked (the process was started early): each
+        # answers the first user-present fetch of its source.
+        self._prefetched = dict(prefetched or {})
 
     @property
     def names(self) -> tuple[SourceName, ...]:
@@ -119,8 +124,11 @@ class SourceRunner:
             previous = self._tables.get(name)
         source = self._sources[name]
         lookup = None if self._rates is None else self._price_lookup(name)
+        with self._lock:
+            early = self._prefetched.pop(name, None) if user_present else None
         outcome, _prices = run_fetch(
-            source, user_present, self._number, previous, self._builder, prices=lookup
+            source, user_present, self._number, previous, self._builder, prices=lookup,
+            fetched=None if early is None else early.result,
         )
         with self._lock:
             table = self._tables[name] = kept_table(previous, outcome)
