@@ -60,10 +60,16 @@ def user_sources() -> SourceSet:
 
 
 def given_sources(
-    revolut_x: RevolutXCredentials | None, bank: BankCredentials | None, settings: Settings
+    revolut_x: RevolutXCredentials | None,
+    bank: BankCredentials | None,
+    settings: Settings,
+    rates_dir: str | None = None,
 ) -> SourceSet:
     """Sources for credentials handed over the fetch process's pipe, kept in memory only
-    (benchmarks and tests against their own simulators)."""
+    (benchmarks and tests against their own simulators); with `rates_dir`, values too (the ECB
+    rates cached there)."""
+    from pathlib import Path
+
     from balance_desk.credentials import CredentialStore, MemoryKeyring
     from balance_desk.sources.base import SourceSet
     from balance_desk.sources.factory import build_sources
@@ -73,4 +79,10 @@ def given_sources(
         store.set_revolut_x(revolut_x)
     if bank is not None:
         store.set_bank(bank)
-    return SourceSet(build_sources(store, settings))
+    rates = None
+    if rates_dir is not None:
+        from balance_desk.sources.rates.book import RateBook
+
+        rates = RateBook(store, settings, Path(rates_dir))
+    return SourceSet(build_sources(store, settings, directory=Path(rates_dir) if rates_dir
+                                   else None), rates=rates)
