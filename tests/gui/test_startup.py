@@ -59,15 +59,25 @@ def test_gui_flags_mean_what_the_full_parser_says(
     argv: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: list[argparse.Namespace] = []
+    early: list[tuple[str, bool]] = []
+
     def run_gui(args: argparse.Namespace) -> int:
         seen.append(args)
         return 0
 
+    def start_early(target: str, *, prefetch: bool) -> None:
+        early.append((target, prefetch))  # recorded, not started: no app adopts it here
+
     monkeypatch.setattr(entry, "open_app", run_gui)
+    monkeypatch.setattr("balance_desk.fetcher.early.start_early", start_early)
     assert entry.main(argv) == 0
     full = build_parser().parse_args(argv)
     assert vars(seen[0]) == {k: v for k, v in vars(full).items() if k in vars(seen[0])}
     assert seen[0].command is None and not seen[0].keyring_backend
+    # The fetch process is started first, for the sources the app will ask for; it fetches at
+    # once unless the app starts hidden in the tray.
+    sources = "demo_sources" if "--demo" in argv else "user_sources"
+    assert early == [(f"balance_desk.fetcher.targets:{sources}", "--minimized" not in argv)]
 
 
 def _no_sources() -> SourceRunner:
@@ -153,9 +163,9 @@ def test_a_damaged_settings_file_neither_hangs_nor_crashes_the_app(
         [sys.executable, "-m", "balance_desk", "--demo", "--exit-after-refresh"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=90, check=False,
     )
-    assert done.returncode == 0, done.stderr
-    assert "Traceback" not in done.stderr
-    assert "Revolut X: ok" in done.stdout
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    assert "Revolut X: ok" in done.stdout, done.stdout + done.stderr
     assert list(data_home.glob("settings.json.damaged-*"))
 
 
