@@ -32,6 +32,7 @@ LAYERS: list[dict[str, tuple[str, ...]]] = [
             "balance_desk.model",
             "balance_desk.holdings",
             "balance_desk.valuation",
+            "balance_desk.history",
             "balance_desk.paths",
             "balance_desk.config",
             "balance_desk.credentials",

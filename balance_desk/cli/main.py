@@ -98,15 +98,37 @@ def build_parser() -> argparse.ArgumentParser:
         help="value every balance in this currency (default: the base_currency setting)",
     )
     snap.add_argument(
+        "--no-history", action="store_true",
+        help="do not record this snapshot in the history",
+    )
+    snap.add_argument(
         "--unattended",
         action="store_true",
         help="for cron: obey the bank's 4-requests-a-day quota for unattended access",
     )
 
     _add_config(commands)
+    _add_export(commands)
     sim = commands.add_parser("simulator", help="run the loopback API simulator")
     sim.add_argument("--port", type=int, default=0, help="port for Revolut X (0 = any free)")
     return parser
+
+
+def _add_export(commands: argparse._SubParsersAction[Parser]) -> None:
+    export = commands.add_parser(
+        "export", help="the history or the current balances as CSV or JSON (every digit)"
+    )
+    which = export.add_mutually_exclusive_group(required=True)
+    which.add_argument("--history", action="store_true", help="every recorded fetch")
+    which.add_argument("--current", action="store_true", help="fetch now and export that")
+    export.add_argument("--format", choices=["csv", "json"], default="csv",
+                        help="csv (default) or json")
+    export.add_argument("--since", metavar="DATE", help="from this date or ISO 8601 time")
+    export.add_argument("--until", metavar="DATE", help="up to this date (inclusive) or time")
+    export.add_argument("--source", choices=["revolut-x", "bank", "all"], default="all",
+                        help="which source (default: all)")
+    export.add_argument("--output", metavar="FILE",
+                        help="write here (mode 0600) instead of standard output")
 
 
 def _add_config(commands: argparse._SubParsersAction[Parser]) -> None:
@@ -150,6 +172,10 @@ def dispatch(args: argparse.Namespace) -> int:
         from balance_desk.cli.snapshot import cmd_snapshot
 
         return cmd_snapshot(args)
+    if args.command == "export":
+        from balance_desk.cli.export import cmd_export
+
+        return cmd_export(args)
     if args.command == "config":
         from balance_desk.cli.config_cmd import cmd_config
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from balance_desk.config import Settings
 from balance_desk.credentials import CredentialStore
@@ -14,6 +15,40 @@ from balance_desk.present.snapshot_text import render_snapshot
 from balance_desk.sources.factory import build_sources, fetch_snapshot
 from balance_desk.sources.rates.book import RateBook
 from balance_desk.valuation import ECB_CURRENCIES, is_base_currency
+
+if TYPE_CHECKING:
+    from balance_desk.model import Snapshot
+    from balance_desk.valuation import Prices
+
+
+def record_history(snapshot: Snapshot, prices: Prices | None) -> None:
+    """Every source that answered, into the history (a cron `snapshot --unattended` builds it
+    too). A history that cannot be written is said on stderr and changes nothing else."""
+    import sqlite3
+
+    from balance_desk.history import HISTORY_FILE, History, result_lines
+
+    results = [(name, r) for name, r in (("revolut_x", snapshot.revolut_x),
+                                          ("bank", snapshot.bank))
+               if r is not None and r.status == "ok"]
+    if not results:
+        return
+    try:
+        history = History(data_dir() / HISTORY_FILE)
+    except (sqlite3.Error, OSError) as exc:
+        print(f"balance-desk: the history could not be opened ({exc}); nothing recorded.",
+              file=sys.stderr)
+        return
+    try:
+        if history.problem:
+            print(f"balance-desk: {history.problem}", file=sys.stderr)
+        for name, result in results:
+            history.record(name, result.fetched_at or snapshot.fetched_at,
+                           result_lines(result, prices))
+    except (sqlite3.Error, OSError) as exc:
+        print(f"balance-desk: the history could not be written ({exc}).", file=sys.stderr)
+    finally:
+        history.close()
 
 
 def cmd_snapshot(args: argparse.Namespace) -> int:
@@ -39,6 +74,8 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
         rates.close()
         for source in sources:
             source.close()
+    if not args.no_history:
+        record_history(snapshot, rates.last_prices)
     if args.json:
         document = snapshot.to_document()
         document["valuation"] = valuation.to_document()

@@ -145,7 +145,7 @@ class _Host:
                 return False
         self._runner = SourceRunner(
             built.sources, request.number, built.cleanup, rates=built.rates,
-            prefetched=prefetched,
+            prefetched=prefetched, history=built.history,
         )
         self.send(Started(self._runner.configured()))
         return True

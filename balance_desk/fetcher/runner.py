@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from concurrent.futures import Future
 
+    from balance_desk.history import History
     from balance_desk.model import BankAccount, BankBalance, CryptoBalance
     from balance_desk.present.formatting import NumberFormat
     from balance_desk.present.overview import OverviewData
@@ -85,6 +86,7 @@ class SourceRunner:
         *,
         rates: RateBook | None = None,
         prefetched: Mapping[str, Future[object]] | None = None,
+        history: History | None = None,
     ) -> None:
         self._sources: dict[SourceName, Source] = {s.name: s for s in sources}
         self._number = number
@@ -102,6 +104,7 @@ class SourceRunner:
         # First fetches started before the window asked (the process was started early): each
         # answers the first user-present fetch of its source.
         self._prefetched = dict(prefetched or {})
+        self._history = history
 
     @property
     def names(self) -> tuple[SourceName, ...]:
@@ -126,10 +129,11 @@ class SourceRunner:
         lookup = None if self._rates is None else self._price_lookup(name)
         with self._lock:
             early = self._prefetched.pop(name, None) if user_present else None
-        outcome, _prices = run_fetch(
+        outcome, prices = run_fetch(
             source, user_present, self._number, previous, self._builder, prices=lookup,
             fetched=None if early is None else early.result,
         )
+        self._record(name, outcome.result, prices)
         with self._lock:
             table = self._tables[name] = kept_table(previous, outcome)
             self._busy.discard(name)
@@ -138,6 +142,17 @@ class SourceRunner:
         if retire:
             self._retire(name)
         return FetchOutcome(outcome.result, table, overview)
+
+    def _record(self, name: SourceName, result: SourceResult, prices: Prices | None) -> None:
+        """A successful fetch into the history; a history that fails is logged, never more."""
+        if self._history is None or result.status != "ok" or result.fetched_at is None:
+            return
+        from balance_desk.history import result_lines
+
+        try:
+            self._history.record(name, result.fetched_at, result_lines(result, prices))
+        except Exception:
+            log.exception("Recording the %s refresh in the history failed", name)
 
     # --- valuation ------------------------------------------------------------------------------
 
@@ -221,6 +236,12 @@ class SourceRunner:
             self._run_cleanup()
 
     def _run_cleanup(self) -> None:
+        if self._history is not None:
+            history, self._history = self._history, None
+            try:
+                history.close()
+            except Exception:
+                log.exception("Closing the history failed")
         if self._rates is not None:
             try:
                 self._rates.close()

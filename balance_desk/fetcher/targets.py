@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from balance_desk.config import Settings
     from balance_desk.credentials import BankCredentials, RevolutXCredentials
+    from balance_desk.history import History
     from balance_desk.sources.base import SourceSet
 
 # Names a demo simulator ("revolut_x" or "bank") that answers every request with a 500: for
@@ -56,7 +57,26 @@ def user_sources() -> SourceSet:
     if problem:  # the window's process tells the user too; this goes to the log
         logging.getLogger(__name__).warning("%s", problem)
     store = CredentialStore()
-    return SourceSet(build_sources(store, settings), None, RateBook(store, settings, data_dir()))
+    return SourceSet(build_sources(store, settings), None, RateBook(store, settings, data_dir()),
+                     open_history())
+
+
+def open_history() -> History | None:
+    """The user's history, or None (said in the log) when it cannot be opened at all."""
+    import sqlite3
+
+    from balance_desk.history import HISTORY_FILE, History
+    from balance_desk.paths import data_dir
+
+    log = logging.getLogger(__name__)
+    try:
+        history = History(data_dir() / HISTORY_FILE)
+    except (sqlite3.Error, OSError) as exc:
+        log.warning("The history cannot be opened (%s); refreshes are not recorded.", exc)
+        return None
+    if history.problem:
+        log.warning("%s", history.problem)
+    return history
 
 
 def given_sources(

@@ -120,3 +120,40 @@ def test_no_rates_still_means_balances_and_exit_0(
     values = {line["currency"]: line["value"] for line in valuation["crypto"]}
     assert values["BTC"] is None and values["EUR"] == "1234.50" and values["ADA"] == "0"
     assert "USD" in valuation["unvalued"] and "BTC" in valuation["unvalued"]
+
+
+@pytest.mark.keyring
+def test_snapshot_records_history_and_export_gives_it_back(
+    sim: RevolutXSimulator, real_keyring_store: CredentialStore, tmp_path: Path,
+    data_home: Path,
+) -> None:
+    import csv
+    import io
+
+    assert _set_keys(sim, tmp_path).returncode == 0
+    assert run("export", "--history").returncode == 2  # nothing recorded yet
+    assert run("snapshot", "--source", "revolut-x").returncode == 0
+    assert run("snapshot", "--source", "revolut-x", "--no-history").returncode == 0
+    assert run("snapshot", "--source", "revolut-x").returncode == 0
+    exported = run("export", "--history")
+    assert exported.returncode == 0, exported.stderr
+    rows = list(csv.DictReader(io.StringIO(exported.stdout)))
+    totals = [r for r in rows if r["account_id_or_currency"] == "BTC"
+              and r["balance_type"] == "total"]
+    assert len(totals) == 2  # --no-history recorded nothing
+    # The exact product, as stored: 0.53340000 x 114000.00 (the BTC/EUR mid).
+    assert totals[0]["amount"] == "0.53340000" and totals[0]["value"] == "60807.6000000000"
+    assert totals[0]["base_currency"] == "EUR" and totals[0]["rate_source"] == "ticker"
+
+    out = tmp_path / "now.json"
+    current = run("export", "--current", "--format", "json", "--source", "revolut-x",
+                  "--output", str(out))
+    assert current.returncode == 0, current.stderr
+    assert "Wrote" in current.stderr and oct(out.stat().st_mode & 0o777) == "0o600"
+    now = json.loads(out.read_text())
+    assert {r["source"] for r in now} == {"revolut_x"}
+    assert any(r["account_id_or_currency"] == "ETH" and r["amount"] == "3.250000000000000000"
+               for r in now)
+
+    wrong = run("export", "--history", "--since", "yesterday")
+    assert wrong.returncode == 2 and "is not a date" in wrong.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime
+from pathlib import Path
 
 from balance_desk.fetcher.runner import SourceRunner
 from balance_desk.model import CryptoBalance, ErrorInfo, RevolutXResult
@@ -97,3 +98,17 @@ def test_closing_idle_sources_closes_them_at_once() -> None:
     cleanups: list[str] = []
     SourceRunner([source], NumberFormat(), cleanup=lambda: cleanups.append("done")).close()
     assert source.closed == 1 and cleanups == ["done"]
+
+
+def test_every_successful_fetch_is_recorded_in_the_history(tmp_path: Path) -> None:
+    from balance_desk.history import HISTORY_FILE, History
+
+    history = History(tmp_path / HISTORY_FILE)
+    runner = SourceRunner([ScriptedSource(ok("1.5"), FAILED, ok("2"))], NumberFormat(),
+                          history=history)
+    for _ in range(3):
+        runner.fetch("revolut_x", user_present=True)
+    totals = [row.amount for row in history.rows() if row.balance_type == "total"]
+    assert history.fetch_count() == 2  # the failed refresh is not a point in the history
+    assert totals == ["1.5", "2"]
+    runner.close()  # closes the history with the sources

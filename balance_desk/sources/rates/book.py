@@ -52,6 +52,8 @@ class RateBook:
         self._recent: dict[str, tuple[float, Ticker]] = {}
         # The API key the signed client sends: a server echoing it back must not show it.
         self._secrets: list[str] = []
+        # The prices of the last `value_snapshot` (history stores each value with its rate).
+        self.last_prices: Prices | None = None
 
     def close(self) -> None:
         with self._lock:
@@ -72,7 +74,8 @@ class RateBook:
         ]
         held = [b.currency for b in crypto if b.total != 0]
         held += [b.currency for _, balances in bank for b in balances]
-        return value_balances(self.prices(held), crypto, bank, computed_at=snapshot.fetched_at)
+        self.last_prices = self.prices(held)
+        return value_balances(self.last_prices, crypto, bank, computed_at=snapshot.fetched_at)
 
     def prices(self, currencies: Iterable[str]) -> Prices:
         """Prices for every currency of `currencies` (held amounts, zero ones left out by the

@@ -1,0 +1,174 @@
+"""The history database: exact digits back, the same balance not stored twice, a crash never
+losing a committed fetch, a damaged file moved aside, two writers at once."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from balance_desk.cli.export import render
+from balance_desk.history import HISTORY_FILE, History, Line, result_lines
+from balance_desk.model import CryptoBalance, RevolutXResult
+from balance_desk.valuation import Prices, RateInputs, Ticker
+from tests import REPO
+
+T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+def _lines(btc: str = "0.53340000", eth: str = "3.250000000000000000") -> list[Line]:
+    return [Line("BTC", "total", "BTC", btc, btc, "GBP", "53340.00", "ticker"),
+            Line("ETH", "total", "ETH", eth, eth)]
+
+
+def test_a_fetch_comes_back_digit_for_digit(tmp_path: Path) -> None:
+    history = History(tmp_path / HISTORY_FILE)
+    history.record("revolut_x", T0, _lines())
+    rows = list(history.rows())
+    history.close()
+    assert [(r.key, r.amount, r.value, r.rate_source, r.base) for r in rows] == [
+        ("BTC", "0.53340000", "53340.00", "ticker", "GBP"),
+        ("ETH", "3.250000000000000000", None, None, None),
+    ]
+    assert rows[0].time == T0.isoformat() and rows[0].source == "revolut_x"
+
+
+def test_an_unchanged_balance_is_not_stored_again_but_the_series_knows_it_held(
+    tmp_path: Path,
+) -> None:
+    history = History(tmp_path / HISTORY_FILE)
+    assert history.record("revolut_x", T0, _lines()) == 2
+    assert history.record("revolut_x", T0 + timedelta(minutes=1), _lines()) == 0
+    assert history.record("revolut_x", T0 + timedelta(minutes=2), _lines(btc="0.6")) == 1
+    rows = list(history.rows())
+    history.close()
+    btc = [r.amount for r in rows if r.key == "BTC"]
+    assert btc == ["0.53340000", "0.53340000", "0.6"]  # held, held, changed
+    db = sqlite3.connect(tmp_path / HISTORY_FILE)
+    assert db.execute("SELECT count(*) FROM states").fetchone()[0] == 3
+    db.close()
+
+
+def test_since_until_and_source_choose_the_rows(tmp_path: Path) -> None:
+    history = History(tmp_path / HISTORY_FILE)
+    for day in range(3):
+        history.record("revolut_x", T0 + timedelta(days=day), _lines(btc=str(day)))
+    history.record("bank", T0, [Line("acc-1", "InterimAvailable", "GBP", "10.00", "-10.00")])
+    assert [r.amount for r in history.rows(since="2026-12-02", source="revolut_x")
+            if r.key == "BTC"] == ["1", "2"]
+    assert [r.amount for r in history.rows(until="2026-12-02") if r.key == "BTC"] == ["0", "1"]
+    assert [r.signed_amount for r in history.rows(source="bank")] == ["-10.00"]
+    history.close()
+
+
+def test_a_damaged_file_is_moved_aside_and_a_new_one_started(tmp_path: Path) -> None:
+    path = tmp_path / HISTORY_FILE
+    path.write_bytes(b"SQLite format 3\x00" + os.urandom(4096))
+    history = History(path)
+    assert history.problem is not None and "moved aside" in history.problem
+    history.record("revolut_x", T0, _lines())
+    assert history.fetch_count() == 1
+    history.close()
+    assert len(list(tmp_path.glob(f"{HISTORY_FILE}.damaged-*"))) == 1
+
+
+WRITER = """
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from balance_desk.history import History, Line
+history = History(Path(sys.argv[1]))
+name = sys.argv[2]
+print("ready", flush=True)
+for i in range(int(sys.argv[3])):
+    history.record(name, datetime.now(UTC), [
+        Line(f"{name}-{j}", "total", "BTC", f"{i}.{j}", f"{i}.{j}") for j in range(40)
+    ])
+print("done", flush=True)
+"""
+
+
+def _writer(path: Path, name: str, rounds: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(path), name, str(rounds)],
+        cwd=REPO, stdout=subprocess.PIPE, text=True,
+    )
+
+
+def test_two_processes_writing_at_once_both_succeed(tmp_path: Path) -> None:
+    path = tmp_path / HISTORY_FILE
+    History(path).close()
+    writers = [_writer(path, name, 60) for name in ("app", "cron")]
+    for writer in writers:
+        out, _ = writer.communicate(timeout=120)
+        assert writer.returncode == 0 and out.split() == ["ready", "done"]
+    history = History(path)
+    assert history.fetch_count() == 120
+    history.close()
+
+
+def test_killing_a_writer_mid_transaction_never_loses_a_committed_fetch(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / HISTORY_FILE
+    for attempt in range(6):
+        writer = _writer(path, f"w{attempt}", 10_000)
+        assert writer.stdout is not None and writer.stdout.readline().strip() == "ready"
+        time.sleep(0.05 + 0.03 * attempt)  # somewhere inside a transaction, most likely
+        writer.send_signal(signal.SIGKILL)
+        writer.wait(30)
+        writer.stdout.close()
+        history = History(path)
+        assert history.problem is None  # still a valid database
+        count = history.fetch_count()
+        rows = list(history.rows())
+        history.close()
+        # Every committed fetch is whole: 40 balances each, never a part of one.
+        assert len(rows) == count * 40
+
+
+def test_a_result_stores_every_balance_and_each_total_with_its_value() -> None:
+    btc = CryptoBalance(currency="BTC", available=Decimal("0.5"), reserved=Decimal("0.0334"),
+                        staked=None, total=Decimal("0.5334"))
+    result = RevolutXResult(status="ok", balances=(btc,), fetched_at=T0)
+    prices = Prices("GBP", RateInputs((Ticker("BTC", "GBP", Decimal("100000.00"), T0),)))
+    lines = result_lines(result, prices)
+    assert [(line.balance_type, line.amount) for line in lines] == [
+        ("available", "0.5"), ("reserved", "0.0334"), ("total", "0.5334")
+    ]
+    assert (lines[-1].base, lines[-1].value, lines[-1].rate_source) == (
+        "GBP", "53340.000000", "ticker"  # the exact product: 0.5334 x 100000.00
+    )
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_export_round_trips_through_csv_and_json(tmp_path: Path, fmt: str) -> None:
+    history = History(tmp_path / HISTORY_FILE)
+    history.record("revolut_x", T0, _lines(btc="1234567.00000001"))
+    rows = list(history.rows())
+    history.close()
+    text = render(rows, fmt)
+    records = (json.loads(text) if fmt == "json"
+               else list(csv.DictReader(io.StringIO(text))))
+    assert records[0]["amount"] == "1234567.00000001"  # exact, no thousands separators
+    assert records[0]["time"] == "2026-12-01T09:00:00+00:00"
+    assert records[0]["value"] == "53340.00" and records[0]["rate_source"] == "ticker"
+    assert set(records[0]) == {"time", "source", "account_id_or_currency", "balance_type",
+                               "amount", "signed_amount", "currency", "base_currency",
+                               "value", "rate_source"}
+    if fmt == "csv":
+        assert text.splitlines()[0].startswith("time,source,account_id_or_currency")
+        assert records[1]["value"] == ""  # no rate: an empty cell, never zero
+    else:
+        assert records[1]["value"] is None
