@@ -50,7 +50,9 @@ CREATE TABLE IF NOT EXISTS states (
     signed_amount TEXT NOT NULL,
     base TEXT,
     value TEXT,
-    rate_source TEXT
+    rate_source TEXT,
+    counted INTEGER NOT NULL DEFAULT 0  -- 1: part of net worth (a crypto total, an account's
+                                        -- chosen balance), so the history can sum it
 );
 CREATE INDEX IF NOT EXISTS states_by_series ON states (series_id, id);
 CREATE TABLE IF NOT EXISTS fetches (
@@ -82,6 +84,8 @@ class Line:
     base: str | None = None
     value: str | None = None
     rate_source: str | None = None
+    # Part of net worth: a crypto total, or the balance that stands for a bank account.
+    counted: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,16 +194,17 @@ class History:
             for line in lines:
                 series_id = self._series(source, line)
                 last = db.execute(
-                    "SELECT id, amount, signed_amount, base, value, rate_source FROM states "
-                    "WHERE series_id = ? ORDER BY id DESC LIMIT 1", (series_id,),
+                    "SELECT id, amount, signed_amount, base, value, rate_source, counted FROM "
+                    "states WHERE series_id = ? ORDER BY id DESC LIMIT 1", (series_id,),
                 ).fetchone()
-                state = (line.amount, line.signed_amount, line.base, line.value, line.rate_source)
+                state = (line.amount, line.signed_amount, line.base, line.value,
+                         line.rate_source, int(line.counted))
                 if last is not None and tuple(last[1:]) == state:
                     state_id = last[0]
                 else:
                     state_id = db.execute(
                         "INSERT INTO states (series_id, amount, signed_amount, base, value, "
-                        "rate_source) VALUES (?, ?, ?, ?, ?, ?)", (series_id, *state),
+                        "rate_source, counted) VALUES (?, ?, ?, ?, ?, ?, ?)", (series_id, *state),
                     ).lastrowid
                     stored += 1
                 db.execute(
@@ -257,6 +262,41 @@ class History:
         for row in found:
             yield HistoryRow(*row)
 
+    def counted_values(
+        self, *, since: str | None = None, bucket_s: int = 1
+    ) -> list[tuple[str, str, str, str, str, str]]:
+        """(time, source, series, currency, value, base) of every counted balance with a value,
+        oldest first: what the net worth chart is made of. Only the last fetch of each source
+        in each `bucket_s` is read, so that a year of 30-second refreshes stays a few thousand
+        points."""
+        query = (
+            "WITH chosen AS (SELECT max(id) AS id FROM fetches WHERE fetched_at >= ? "
+            "GROUP BY source, CAST(strftime('%s', substr(fetched_at, 1, 19)) AS INTEGER) / ?) "
+            "SELECT f.fetched_at, f.source, s.key || '|' || s.balance_type, s.currency, "
+            "st.value, st.base FROM chosen JOIN fetches f ON f.id = chosen.id "
+            "JOIN observations o ON o.fetch_id = f.id JOIN series s ON s.id = o.series_id "
+            "JOIN states st ON st.id = o.state_id "
+            "WHERE st.counted = 1 AND st.value IS NOT NULL ORDER BY f.fetched_at, f.id"
+        )
+        with self._lock:
+            return self._db.execute(query, (since or "", max(1, bucket_s))).fetchall()
+
+    def last_base(self) -> str | None:
+        """The base currency of the newest stored value, or None."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT base FROM states WHERE base IS NOT NULL ORDER BY id DESC LIMIT 1"
+            ).fetchone()
+        return None if row is None else str(row[0])
+
+    def forget(self) -> None:
+        """Remove every point (the demo's made-up past, before making it again)."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            for table in ("observations", "fetches", "states", "series"):
+                self._db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
+            self._db.execute("COMMIT")
+
     def fetch_count(self) -> int:
         with self._lock:
             return int(self._db.execute("SELECT count(*) FROM fetches").fetchone()[0])
@@ -286,15 +326,18 @@ def result_lines(result: RevolutXResult | BankResult, prices: Prices | None) -> 
                 if amount is not None:
                     lines.append(Line(b.currency, kind, b.currency, plain(amount), plain(amount)))
             lines.append(Line(b.currency, "total", b.currency, plain(b.total), plain(b.total),
-                              *valued(b.total, b.currency)))
+                              *valued(b.total, b.currency), counted=True))
         return lines
+    from balance_desk.holdings import chosen_balance
+
     for account in result.accounts:
         if account.status != "ok":
             continue  # not read this time: its last figures stay what history says
+        chosen = chosen_balance(account.account, account.balances)
         for balance in account.balances:
             lines.append(Line(
                 account.account.account_id, balance.type, balance.currency,
                 plain(balance.amount), plain(balance.signed_amount),
-                *valued(balance.own_money, balance.currency),
+                *valued(balance.own_money, balance.currency), counted=balance is chosen,
             ))
     return lines

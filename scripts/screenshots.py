@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,10 +106,18 @@ def inside() -> int:
             if balance is not None and len(balance.credit_lines) > 1:
                 bank.view.setCurrentIndex(bank.proxy.index(row, 2))
                 break
-        for index, name in ((0, "overview"), (1, "crypto"), (2, "bank")):
+        for index, name in ((0, "overview"), (1, "crypto"), (2, "bank"), (3, "history")):
             window.tabs.setCurrentIndex(index)
             for _ in range(5):
                 app.processEvents()
+            if name == "history":  # the chart loads on a worker thread once shown
+                pane = window.history_pane
+                deadline = time.monotonic() + 10
+                while time.monotonic() < deadline and (pane.data is None or pane.data.points < 300):
+                    time.sleep(0.2)
+                    pane.reload() if pane.data is not None else None
+                    for _ in range(10):
+                        app.processEvents()
             scale = os.environ.get(SCALE, "1")
             suffix = "" if size == "x".join(map(str, DEFAULT_SIZE)) else f"-{size}"
             suffix += "" if scale == "1" else f"@{scale}x"

@@ -38,7 +38,8 @@ def demo_sources() -> SourceSet:
             if simulator is not None:
                 simulator.fail(500, times=None)
         rates = RateBook(env.store, env.settings, env.rates_dir)
-        return SourceSet(build_sources(env.store, env.settings), env.close, rates)
+        return SourceSet(build_sources(env.store, env.settings), env.close, rates,
+                         demo_history(env.settings.base))
     except BaseException:
         env.close()
         raise
@@ -61,7 +62,32 @@ def user_sources() -> SourceSet:
                      open_history())
 
 
-def open_history() -> History | None:
+def demo_history(base: str) -> History | None:
+    """The demo's own history (never the user's), with a made-up past, filled on a thread of
+    its own so that the first fetch does not wait for it."""
+    import threading
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from balance_desk.simulator.demo_history import DEMO_HISTORY_FILE, seed
+    from balance_desk.simulator.ecb import DEMO_RATES
+
+    history = open_history(DEMO_HISTORY_FILE)
+    if history is None:
+        return None
+    if base != "EUR" and base not in DEMO_RATES:
+        return history
+    per_gbp = Decimal(DEMO_RATES.get(base, "1")) / Decimal(DEMO_RATES["GBP"])
+    if history.last_base() not in (None, base):
+        history.forget()  # the made-up past was in another currency: make it again
+    threading.Thread(
+        target=seed, args=(history, base, per_gbp, datetime.now(UTC)),
+        name="demo-history", daemon=True,
+    ).start()
+    return history
+
+
+def open_history(name: str | None = None) -> History | None:
     """The user's history, or None (said in the log) when it cannot be opened at all."""
     import sqlite3
 
@@ -70,7 +96,7 @@ def open_history() -> History | None:
 
     log = logging.getLogger(__name__)
     try:
-        history = History(data_dir() / HISTORY_FILE)
+        history = History(data_dir() / (name or HISTORY_FILE))
     except (sqlite3.Error, OSError) as exc:
         log.warning("The history cannot be opened (%s); refreshes are not recorded.", exc)
         return None

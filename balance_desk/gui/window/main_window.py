@@ -26,9 +26,11 @@ from balance_desk.gui.window.glyphs import glyph
 if TYPE_CHECKING:
     # Loaded by build_panes(), after the first paint: none of them is needed to show the frame.
     from datetime import datetime
+    from pathlib import Path
 
     from PySide6.QtWidgets import QSplitter
 
+    from balance_desk.gui.history.pane import HistoryPane
     from balance_desk.gui.overview.pane import OverviewPane
     from balance_desk.gui.tables.bank_detail import BankDetailPane
     from balance_desk.gui.tables.pane import BreakdownPane
@@ -55,9 +57,10 @@ TAB_TITLES = {
     "overview": ("Overview", "&Overview"),
     "revolut_x": ("Revolut X", "&Crypto"),
     "bank": ("Bank", "&Bank"),
+    "history": ("History", "&History"),
 }
 # The tabs, in order: the Overview first.
-TABS = ("overview", "revolut_x", "bank")
+TABS = ("overview", "revolut_x", "bank", "history")
 # QToolBar's toolButtonStyle property takes Qt::ToolButtonTextBesideIcon by number here: naming
 # it would build the whole `Qt` namespace of Python enums before the first paint.
 TOOL_BUTTON_TEXT_BESIDE_ICON = 2
@@ -158,8 +161,7 @@ class MainWindow(QMainWindow):
             layout = QVBoxLayout(page)
             layout.setContentsMargins(0, 0, 0, 0)
             placeholder = QLabel(
-                "Loading balances…" if name == "overview" else f"Loading balances from {title}…",
-                page,
+                f"Loading balances from {title}…" if name in SOURCES else "Loading…", page
             )
             placeholder.setObjectName(f"{name}Loading")
             layout.addWidget(placeholder)
@@ -178,6 +180,7 @@ class MainWindow(QMainWindow):
         from PySide6.QtCore import Qt
         from PySide6.QtWidgets import QSplitter
 
+        from balance_desk.gui.history.pane import HistoryPane
         from balance_desk.gui.number_format import system_number_format
         from balance_desk.gui.overview.pane import OverviewPane
         from balance_desk.gui.tables.bank_detail import BankDetailPane
@@ -189,19 +192,7 @@ class MainWindow(QMainWindow):
         from balance_desk.present.updates import SourceUpdate
 
         number = self._number or system_number_format()
-        central = self.tabs.parentWidget()
-        app_notice = NoticeBar("appNotice", "Application message", central)
-        demo_banner = NoticeBar("demoBanner", "Demo data", central)
-        if self._demo:
-            demo_banner.show_message(
-                "demo",
-                "<b>Demo data</b> — these balances come from Balance Desk's built-in simulator, "
-                f"not from your accounts. <a href='{SETUP_LINK}'>Set up your own keys…</a>",
-            )
-        demo_banner.link_activated.connect(self._link)
-        app_notice.link_activated.connect(self._link)
-        self._central_layout.insertWidget(0, app_notice)
-        self._central_layout.insertWidget(1, demo_banner)
+        app_notice, demo_banner = self._make_banners(NoticeBar, SETUP_LINK)
         crypto_pane = BreakdownPane(
             "crypto", "Crypto", CRYPTO_COLUMNS, self.tabs,
             totals_of=lambda rows: crypto_totals(rows, number),
@@ -220,15 +211,16 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(1, 1)
         overview = OverviewPane(self._base or "EUR", self.tabs)
         overview.base_currency_chosen.connect(self.base_currency_changed)
+        history = HistoryPane(lambda: _history_path(self._demo), self._chart_base, self.tabs)
         for (layout, placeholder), widget in zip(
-            self._pages, (overview, crypto_pane, splitter), strict=True
+            self._pages, (overview, crypto_pane, splitter, history), strict=True
         ):
             layout.takeAt(layout.count() - 1)  # the stretch under the placeholder
             layout.replaceWidget(placeholder, widget)
             placeholder.deleteLater()
         labels, net_worth = self._build_status_labels()
         self._panes = _Panes(crypto_pane, bank_pane, detail, splitter, labels, app_notice,
-                             demo_banner, overview, net_worth)
+                             demo_banner, overview, net_worth, history)
         bank_pane.current_row_changed.connect(self._bank_row_changed)
         for pane in (crypto_pane, bank_pane):
             pane.every_digit = self._every_digit
@@ -244,6 +236,22 @@ class MainWindow(QMainWindow):
             self.apply_update(update)
         self.set_privacy(self._privacy, announce=False)
         self._restore_panes()
+
+    def _make_banners(self, bar: type[NoticeBar], setup_link: str) -> tuple[NoticeBar, NoticeBar]:
+        central = self.tabs.parentWidget()
+        app_notice = bar("appNotice", "Application message", central)
+        demo_banner = bar("demoBanner", "Demo data", central)
+        if self._demo:
+            demo_banner.show_message(
+                "demo",
+                "<b>Demo data</b> — these balances come from Balance Desk's built-in simulator, "
+                f"not from your accounts. <a href='{setup_link}'>Set up your own keys…</a>",
+            )
+        demo_banner.link_activated.connect(self._link)
+        app_notice.link_activated.connect(self._link)
+        self._central_layout.insertWidget(0, app_notice)
+        self._central_layout.insertWidget(1, demo_banner)
+        return app_notice, demo_banner
 
     def _build_status_labels(self) -> tuple[dict[SourceName, SourceStatusLabel], QLabel]:
         from balance_desk.gui.window.status import SourceStatusLabel
@@ -292,6 +300,14 @@ class MainWindow(QMainWindow):
     @property
     def overview_pane(self) -> OverviewPane:
         return self._built().overview
+
+    @property
+    def history_pane(self) -> HistoryPane:
+        return self._built().history
+
+    def _chart_base(self) -> str:
+        """The currency the chart sums: the Overview's, else the one in force."""
+        return self._overview.base if self._overview is not None else (self._base or "EUR")
 
     @property
     def app_notice(self) -> NoticeBar:
@@ -367,7 +383,7 @@ class MainWindow(QMainWindow):
 
     def current_pane(self) -> BreakdownPane:
         tab = TABS[self.tabs.currentIndex()] if 0 <= self.tabs.currentIndex() < len(TABS) else ""
-        if tab == "overview":
+        if tab in ("overview", "history"):
             return self.overview_pane.currencies
         return self.bank_pane if tab == "bank" else self.crypto_pane
 
@@ -423,6 +439,7 @@ class MainWindow(QMainWindow):
             self.bank_pane.set_privacy(on)
             self.detail.set_privacy(on)
             self.overview_pane.set_privacy(on)
+            self.history_pane.set_privacy(on)
             self._panes.net_worth.setText(self.net_worth_words())
         if changed and announce:
             self.privacy_changed.emit(on)
@@ -515,6 +532,15 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
+def _history_path(demo: bool) -> Path:
+    """The user's history; the demo keeps its own (made-up past, never mixed with yours)."""
+    from balance_desk.history import HISTORY_FILE
+    from balance_desk.paths import data_dir
+    from balance_desk.simulator.demo_history import DEMO_HISTORY_FILE
+
+    return data_dir() / (DEMO_HISTORY_FILE if demo else HISTORY_FILE)
+
+
 def _same_table(shown: TableData | None, new: TableData | None) -> bool:
     """The same table, even after it crossed the fetch process's pipe again (a failed refresh
     brings back the last good table; showing it anew would sort and compare every row on the GUI
@@ -534,3 +560,4 @@ class _Panes(NamedTuple):
     demo_banner: NoticeBar
     overview: OverviewPane
     net_worth: QLabel
+    history: HistoryPane

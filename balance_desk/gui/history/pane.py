@@ -1,0 +1,211 @@
+"""The History tab: net worth over time in the base currency, crypto and bank and each currency
+to switch on, ranges from a day to everything, the exact figure under the pointer, gaps where
+nothing was fetched. Privacy mode hides the axis values and the read-out.
+
+The plotting library (pyqtgraph, chosen over Qt Charts: 2 MB against a 175 MB PySide6-Addons
+wheel, and a 100,000-point redraw in 10-20 ms) is imported when the tab is first shown, and the
+history is read and summed on a worker thread (`Tasks`), never on the GUI thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
+
+from balance_desk.gui.tasks import JobFailed, Tasks
+from balance_desk.money import PRIVACY_MASK
+from balance_desk.present.history_chart import RANGES, ChartData
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+EMPTY = ("No history yet: every refresh is recorded from now on, and how your money moved "
+         "appears here.")
+FIXED_SERIES = ("Net worth", "Crypto", "Bank")
+COLOURS = {"Net worth": "#2e7d32", "Crypto": "#ef6c00", "Bank": "#1565c0"}
+
+
+def load_chart(path: Path, base: str, range_name: str) -> ChartData:
+    """On a worker thread: the history's counted values for the range, summed per fetch."""
+    import sqlite3
+
+    from balance_desk.history import History
+    from balance_desk.present.history_chart import bucket_seconds, build_chart
+
+    if not path.exists():
+        return build_chart([], base, range_name)
+    now = datetime.now(UTC)
+    span = RANGES[range_name]
+    since = None if span is None else (now - span).isoformat()
+    try:
+        history = History(path)
+    except (sqlite3.Error, OSError):
+        return build_chart([], base, range_name)
+    try:
+        rows = history.counted_values(since=since, bucket_s=bucket_seconds(range_name, now, None))
+    finally:
+        history.close()
+    return build_chart(rows, base, range_name)
+
+
+class HistoryPane(QWidget):
+    def __init__(
+        self, history_path: Callable[[], Path], base: Callable[[], str],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("historyPane")
+        self._history_path = history_path
+        self._base = base
+        self._privacy = False
+        self.data: ChartData | None = None
+        self.plot: Any = None  # pyqtgraph's PlotWidget, made when first shown
+        self._curves: dict[str, Any] = {}
+        self.tasks = Tasks(self)
+        self.tasks.done.connect(self._loaded)
+
+        self.range = QComboBox(self)
+        self.range.setObjectName("historyRange")
+        self.range.setAccessibleName("Range")
+        self.range.addItems(list(RANGES))
+        self.range.setCurrentText("Month")
+        self.range.currentTextChanged.connect(lambda _text: self.reload())
+        self.toggles: dict[str, QCheckBox] = {}
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Range:", self))
+        top.addWidget(self.range)
+        for name in FIXED_SERIES:
+            box = QCheckBox(name, self)
+            box.setChecked(name == "Net worth")
+            box.toggled.connect(lambda _on: self._draw())
+            self.toggles[name] = box
+            top.addWidget(box)
+        self.currency = QComboBox(self)
+        self.currency.setObjectName("historyCurrency")
+        self.currency.setAccessibleName("One currency's value")
+        self.currency.addItem("No currency")
+        self.currency.currentTextChanged.connect(lambda _text: self._draw())
+        top.addWidget(self.currency)
+        top.addStretch(1)
+        self.readout = QLabel("", self)
+        self.readout.setObjectName("historyReadout")
+        self.message = QLabel("Loading the history…", self)
+        self.message.setObjectName("historyMessage")
+        self.message.setWordWrap(True)
+        self._layout = QVBoxLayout(self)
+        self._layout.addLayout(top)
+        self._layout.addWidget(self.readout)
+        self._layout.addWidget(self.message)
+        self._layout.addStretch(1)
+        # Reload at most once a minute while shown (refreshes keep adding points).
+        self._again = QTimer(self)
+        self._again.setInterval(60_000)
+        self._again.timeout.connect(self.reload)
+
+    # --- loading ------------------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.plot is None:
+            # After this paint: the import takes a moment, and the tab should show first.
+            QTimer.singleShot(0, self._make_plot)
+        self._again.start()
+
+    def hideEvent(self, event: Any) -> None:
+        super().hideEvent(event)
+        self._again.stop()
+
+    def _make_plot(self) -> None:
+        if self.plot is not None:
+            return
+        import pyqtgraph as pg
+
+        pg.setConfigOptions(antialias=True, background="w", foreground="k")
+        self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()})
+        self.plot.setObjectName("historyPlot")
+        self.plot.showGrid(x=True, y=True, alpha=0.2)
+        self.plot.addLegend()
+        self.plot.scene().sigMouseMoved.connect(self._hovered)
+        self._layout.insertWidget(2, self.plot, 1)
+        self._layout.takeAt(self._layout.count() - 1)  # the stretch: the plot takes the room
+        self.set_privacy(self._privacy)
+        self.reload()
+
+    def reload(self) -> None:
+        base, path, range_name = self._base(), self._history_path(), self.range.currentText()
+        self.tasks.submit("load", lambda: load_chart(path, base, range_name),
+                          name="balance-desk-history")
+
+    def _loaded(self, key: object, result: object) -> None:
+        if isinstance(result, JobFailed):
+            self.message.setText(f"The history could not be read ({result.exc}).")
+            self.message.show()
+            return
+        assert isinstance(result, ChartData)
+        self.data = result
+        chosen = self.currency.currentText()
+        currencies = [s.name for s in result.series if s.name not in FIXED_SERIES]
+        self.currency.blockSignals(True)
+        self.currency.clear()
+        self.currency.addItems(["No currency", *currencies])
+        self.currency.setCurrentText(chosen if chosen in currencies else "No currency")
+        self.currency.blockSignals(False)
+        self._draw()
+
+    # --- drawing ------------------------------------------------------------------------------
+
+    def shown_series(self) -> list[str]:
+        names = [name for name, box in self.toggles.items() if box.isChecked()]
+        if self.currency.currentText() != "No currency":
+            names.append(self.currency.currentText())
+        return names
+
+    def _draw(self) -> None:
+        data = self.data
+        if self.plot is None or data is None:
+            return
+        self.message.setVisible(data.empty)
+        self.message.setText(EMPTY if data.empty else "")
+        self.plot.clear()
+        self._curves.clear()
+        for name in self.shown_series():
+            series = data.named(name)
+            if series is None:
+                continue
+            values = [float("nan") if v is None else float(v) for v in series.values]
+            self._curves[name] = self.plot.plot(
+                list(series.times), values, name=name, connect="finite",
+                pen={"color": COLOURS.get(name, "#6a1b9a"), "width": 2},
+            )
+        self.plot.setLabel("left", data.base)
+
+    def set_privacy(self, on: bool) -> None:
+        self._privacy = on
+        if self.plot is not None:
+            self.plot.getAxis("left").setStyle(showValues=not on)
+        self.readout.setText("")
+
+    def _hovered(self, position: Any) -> None:
+        from balance_desk.present.history_chart import readout
+
+        data = self.data
+        if self.plot is None or data is None or data.empty:
+            return
+        point = self.plot.getPlotItem().vb.mapSceneToView(position)
+        names = self.shown_series()
+        if not names:
+            return
+        text = readout(data, names[0], point.x(), masked=PRIVACY_MASK if self._privacy else None)
+        self.readout.setText(text or "")

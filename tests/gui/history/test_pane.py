@@ -1,0 +1,67 @@
+"""The History tab with a real history file: the chart draws net worth (and what is switched on)
+with gaps, ranges reload it, and privacy mode hides the axis values and the read-out."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+from balance_desk.gui.window.main_window import MainWindow
+from balance_desk.history import HISTORY_FILE, History
+from balance_desk.simulator.demo_history import seed
+
+
+def _window(qtbot: QtBot, data_home: Path) -> MainWindow:
+    history = History(data_home / HISTORY_FILE)
+    seed(history, "GBP", Decimal(1), datetime.now(UTC))
+    history.close()
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.set_base_currency("GBP")
+    window.resize(1000, 700)
+    window.show()
+    return window
+
+
+def test_the_history_tab_draws_net_worth_with_its_gaps(qtbot: QtBot, data_home: Path) -> None:
+    window = _window(qtbot, data_home)
+    window.tabs.setCurrentIndex(3)
+    pane = window.history_pane
+    qtbot.waitUntil(lambda: pane.data is not None and pane.plot is not None, timeout=10_000)
+    assert pane.data is not None and not pane.data.empty
+    assert list(pane._curves) == ["Net worth"]
+    xs, ys = pane._curves["Net worth"].getData()
+    assert len(xs) == len(ys) > 100
+    # All: the fortnight without the app is a break in the line.
+    pane.range.setCurrentText("All")
+    qtbot.waitUntil(lambda: pane.data is not None and pane.data.range_name == "All",
+                    timeout=10_000)
+    _, ys = pane._curves["Net worth"].getData()
+    assert sum(1 for y in ys if math.isnan(y)) >= 1
+    pane.toggles["Crypto"].setChecked(True)
+    pane.currency.setCurrentText("BTC")
+    assert list(pane._curves) == ["Net worth", "Crypto", "BTC"]
+
+
+def test_privacy_mode_hides_the_axis_values_and_masks_the_read_out(
+    qtbot: QtBot, data_home: Path
+) -> None:
+    window = _window(qtbot, data_home)
+    window.tabs.setCurrentIndex(3)
+    pane = window.history_pane
+    qtbot.waitUntil(lambda: pane.data is not None and pane.plot is not None, timeout=10_000)
+    series = pane.data.named("Net worth") if pane.data else None
+    assert series is not None
+    view = pane.plot.getPlotItem().vb
+    point = view.mapViewToScene(view.mapToView(view.rect().center()))
+    pane._hovered(point)
+    assert "Net worth" in pane.readout.text() and "GBP" in pane.readout.text()
+    window.set_privacy(True)
+    assert pane.plot.getAxis("left").style["showValues"] is False
+    pane._hovered(point)
+    assert "•••••" in pane.readout.text()
+    assert not any(ch.isdigit() for ch in pane.readout.text().split("·")[1])
