@@ -93,6 +93,8 @@ class Settings(BaseModel):
     crypto_interval_s: int = Field(default=30, ge=CRYPTO_MIN_INTERVAL_S)
     # Background bank refreshes are further limited by the 4-a-day quota ledger.
     bank_interval_s: int = Field(default=6 * 3600, ge=60)
+    # Thin the history older than this many days to one point a day (0: keep everything).
+    history_daily_after_days: int = Field(default=0, ge=0)
     # Wall-clock limits: one request read in full, and one whole refresh with its retries.
     request_deadline_s: int = Field(default=30, ge=5)
     fetch_deadline_s: int = Field(default=60, ge=5)

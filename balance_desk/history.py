@@ -20,14 +20,26 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from balance_desk.money import plain
 from balance_desk.paths import move_aside
 
 if TYPE_CHECKING:
+    from decimal import Decimal
+
     from balance_desk.model import BankResult, RevolutXResult
-    from balance_desk.valuation import Prices
+    from balance_desk.valuation import Rate
+
+
+class PriceSource(Protocol):
+    """What `result_lines` needs of the prices: `valuation.Prices`, or the rates a shown
+    valuation used (`valuation.Valuation.price_source`)."""
+
+    @property
+    def base(self) -> str: ...
+
+    def value(self, amount: Decimal, currency: str) -> tuple[Decimal | None, Rate | None]: ...
 
 HISTORY_FILE = "history.sqlite3"
 SCHEMA_VERSION = 1
@@ -281,6 +293,37 @@ class History:
         with self._lock:
             return self._db.execute(query, (since or "", max(1, bucket_s))).fetchall()
 
+    def thin(self, older_than: datetime) -> int:
+        """Keep one point a day (each source's last fetch of the day) before `older_than`;
+        every point after it stays. The number of fetches removed."""
+        with self._lock:
+            db = self._db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                doomed = [row[0] for row in db.execute(
+                    "SELECT id FROM fetches WHERE fetched_at < ? AND id NOT IN ("
+                    " SELECT max(id) FROM fetches WHERE fetched_at < ?"
+                    " GROUP BY source, substr(fetched_at, 1, 10))",
+                    (older_than.isoformat(), older_than.isoformat()),
+                )]
+                for start in range(0, len(doomed), 500):
+                    chunk = doomed[start:start + 500]
+                    marks = ",".join("?" * len(chunk))
+                    db.execute(f"DELETE FROM observations WHERE fetch_id IN ({marks})",  # noqa: S608
+                               chunk)
+                    db.execute(f"DELETE FROM fetches WHERE id IN ({marks})", chunk)  # noqa: S608
+                # States no fetch refers to any more, except each series' latest (the next
+                # fetch compares with it).
+                db.execute(
+                    "DELETE FROM states WHERE id NOT IN (SELECT state_id FROM observations) "
+                    "AND id NOT IN (SELECT max(id) FROM states GROUP BY series_id)"
+                )
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        return len(doomed)
+
     def last_base(self) -> str | None:
         """The base currency of the newest stored value, or None."""
         with self._lock:
@@ -302,7 +345,43 @@ class History:
             return int(self._db.execute("SELECT count(*) FROM fetches").fetchone()[0])
 
 
-def result_lines(result: RevolutXResult | BankResult, prices: Prices | None) -> list[Line]:
+EXPORT_COLUMNS = ("time", "source", "account_id_or_currency", "balance_type", "amount",
+                  "signed_amount", "currency", "base_currency", "value", "rate_source")
+
+
+def _record(row: HistoryRow) -> dict[str, str | None]:
+    from dataclasses import asdict
+
+    values = asdict(row)
+    return {
+        "time": values["time"], "source": values["source"],
+        "account_id_or_currency": values["key"], "balance_type": values["balance_type"],
+        "amount": values["amount"], "signed_amount": values["signed_amount"],
+        "currency": values["currency"], "base_currency": values["base"],
+        "value": values["value"], "rate_source": values["rate_source"],
+    }
+
+
+def render(rows: Iterable[HistoryRow], fmt: str) -> str:
+    """The rows as CSV (one header row) or JSON: decimal strings as stored, ISO 8601 times."""
+    import csv
+    import io
+    import json
+
+    records = [_record(row) for row in rows]
+    if fmt == "json":
+        return json.dumps(records, indent=1) + "\n"
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: ("" if v is None else v) for k, v in r.items()} for r in records)
+    return out.getvalue()
+
+
+
+def result_lines(
+    result: RevolutXResult | BankResult, prices: PriceSource | None
+) -> list[Line]:
     """What a successful result stores: every balance as sent, with its value when a rate is
     known (a crypto total; a bank balance's own money)."""
     from balance_desk.model import RevolutXResult

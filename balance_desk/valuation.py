@@ -354,6 +354,10 @@ class Valuation:
     def anything_valued(self) -> bool:
         return any(line.valued for line in (*self.crypto, *self.bank))
 
+    def price_source(self) -> _UsedRates:
+        """The rates this valuation used, to value the same figures again (an export)."""
+        return _UsedRates(self.base, {rate.from_currency: rate for rate in self.rates})
+
     def exclusion_note(self) -> str | None:
         """"excludes 2 currencies without a rate: XYZ, ABC", or None."""
         missing = self.counted_unvalued
@@ -417,6 +421,20 @@ class Valuation:
             "errors": list(self.errors),
             "notes": list(self.notes),
         }
+
+
+@dataclass(frozen=True, slots=True)
+class _UsedRates:
+    base: str
+    rates: Mapping[str, Rate]
+
+    def value(self, amount: Decimal, currency: str) -> tuple[Decimal | None, Rate | None]:
+        if currency == self.base:
+            return amount, None
+        rate = self.rates.get(currency)
+        if rate is None:
+            return (Decimal(0) if amount == 0 else None), None
+        return _product(amount, rate.rate), rate
 
 
 BankHolding = tuple["BankAccount", Sequence["BankBalance"]]

@@ -172,3 +172,20 @@ def test_export_round_trips_through_csv_and_json(tmp_path: Path, fmt: str) -> No
         assert records[1]["value"] == ""  # no rate: an empty cell, never zero
     else:
         assert records[1]["value"] is None
+
+
+def test_thinning_keeps_the_last_point_of_each_old_day_and_everything_recent(
+    tmp_path: Path,
+) -> None:
+    history = History(tmp_path / HISTORY_FILE)
+    start = datetime(2026, 8, 1, tzinfo=UTC)
+    for hour in range(24 * 10):  # ten days, a point an hour, the amount the hour
+        history.record("revolut_x", start + timedelta(hours=hour), _lines(btc=str(hour)))
+    removed = history.thin(start + timedelta(days=8))
+    rows = [r for r in history.rows() if r.key == "BTC"]
+    history.close()
+    assert removed == 8 * 23
+    old = [r for r in rows if r.time < (start + timedelta(days=8)).isoformat()]
+    # One point a day for the first eight days, each that day's last (23:00).
+    assert [r.amount for r in old] == [str(24 * day + 23) for day in range(8)]
+    assert len(rows) - len(old) == 48  # the last two days untouched

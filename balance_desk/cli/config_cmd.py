@@ -117,6 +117,10 @@ SETTINGS: dict[str, Setting] = {
         ("fetch_deadline_s",), "seconds one whole refresh may take, retries included",
         _interval(5), "a whole number of seconds, at least 5",
     ),
+    "history_daily_after_days": Setting(
+        ("history_daily_after_days",), "keep one history point a day after this many days",
+        _interval(0), "a whole number of days (0: keep every point)",
+    ),
     "privacy_mode": Setting(
         ("privacy_mode",), "hide every figure on screen", _flag, "true or false"
     ),

@@ -5,22 +5,17 @@ privacy mode does not apply to it."""
 from __future__ import annotations
 
 import argparse
-import csv
-import io
-import json
 import os
 import sys
-from collections.abc import Iterable
-from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
 
 from balance_desk.cli.args import UsageError
 from balance_desk.errors import EXIT_OK
-from balance_desk.history import HistoryRow
+from balance_desk.history import HistoryRow, render
 
-COLUMNS = ("time", "source", "account_id_or_currency", "balance_type", "amount",
-           "signed_amount", "currency", "base_currency", "value", "rate_source")
+__all__ = ["cmd_export", "render"]
+
 SOURCE_NAMES = {"revolut-x": "revolut_x", "bank": "bank", "all": None}
 
 
@@ -34,28 +29,6 @@ def _when(text: str | None, option: str) -> str | None:
         raise UsageError(
             f"{option} {text[:40]!r} is not a date (YYYY-MM-DD) or an ISO 8601 time."
         ) from exc
-
-
-def _record(row: HistoryRow) -> dict[str, str | None]:
-    values = asdict(row)
-    return {
-        "time": values["time"], "source": values["source"],
-        "account_id_or_currency": values["key"], "balance_type": values["balance_type"],
-        "amount": values["amount"], "signed_amount": values["signed_amount"],
-        "currency": values["currency"], "base_currency": values["base"],
-        "value": values["value"], "rate_source": values["rate_source"],
-    }
-
-
-def render(rows: Iterable[HistoryRow], fmt: str) -> str:
-    records = [_record(row) for row in rows]
-    if fmt == "json":
-        return json.dumps(records, indent=1) + "\n"
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows({k: ("" if v is None else v) for k, v in r.items()} for r in records)
-    return out.getvalue()
 
 
 def current_rows(source: str | None) -> list[HistoryRow]:

@@ -58,8 +58,17 @@ def user_sources() -> SourceSet:
     if problem:  # the window's process tells the user too; this goes to the log
         logging.getLogger(__name__).warning("%s", problem)
     store = CredentialStore()
+    history = open_history()
+    if history is not None and settings.history_daily_after_days:
+        from datetime import UTC, datetime, timedelta
+
+        cutoff = datetime.now(UTC) - timedelta(days=settings.history_daily_after_days)
+        try:
+            history.thin(cutoff)
+        except Exception:  # thinning is housekeeping: never a reason not to fetch
+            logging.getLogger(__name__).exception("Thinning the history failed")
     return SourceSet(build_sources(store, settings), None, RateBook(store, settings, data_dir()),
-                     open_history())
+                     history)
 
 
 def demo_history(base: str) -> History | None:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from balance_desk.gui.overview.pane import OverviewPane
     from balance_desk.gui.tables.bank_detail import BankDetailPane
     from balance_desk.gui.tables.pane import BreakdownPane
+    from balance_desk.gui.tasks import Tasks
     from balance_desk.gui.window.notice import NoticeBar
     from balance_desk.gui.window.status import SourceStatusLabel
     from balance_desk.present.formatting import NumberFormat
@@ -100,6 +101,7 @@ class MainWindow(QMainWindow):
         self._panes: _Panes | None = None
         self._overview: OverviewData | None = None
         self._base = ""
+        self._tasks: Tasks | None = None
 
         self._build_actions()
         self._show_privacy_action(privacy)
@@ -124,6 +126,11 @@ class MainWindow(QMainWindow):
         self.privacy_action.setShortcuts([QKeySequence("Ctrl+Shift+H")])
         self.privacy_action.setToolTip("Hide every amount (Ctrl+Shift+H)")
         self.privacy_action.toggled.connect(self.set_privacy)
+        self.export_action = QAction("Export…", self)
+        self.export_action.setToolTip(
+            "Save the balances or the history as CSV or JSON (every digit)"
+        )
+        self.export_action.triggered.connect(self._ask_export)
         self.keys_action = QAction(glyph("keys"), "Keys…", self)
         self.keys_action.setToolTip("Set up or change your API keys")
         self.keys_action.triggered.connect(lambda: self.set_up_keys_requested.emit(""))
@@ -141,7 +148,8 @@ class MainWindow(QMainWindow):
         toolbar.setAccessibleName("Main toolbar")
         toolbar.setMovable(False)
         toolbar.setProperty("toolButtonStyle", TOOL_BUTTON_TEXT_BESIDE_ICON)
-        toolbar.addActions([self.refresh_action, self.privacy_action, self.keys_action])
+        toolbar.addActions([self.refresh_action, self.privacy_action, self.keys_action,
+                            self.export_action])
         self.addToolBar(toolbar)
         self.toolbar = toolbar
 
@@ -478,6 +486,70 @@ class MainWindow(QMainWindow):
             self.set_up_keys_requested.emit(name)
         else:
             self.refresh_requested.emit()
+
+    def _ask_export(self) -> None:
+        from balance_desk.gui.history.export import ExportDialog
+
+        dialog = ExportDialog(self)
+        dialog.finished.connect(lambda _code: self._exported_chosen(dialog))
+        dialog.open()
+
+    def _exported_chosen(self, dialog: object) -> None:
+        chosen = dialog.chosen()  # type: ignore[attr-defined]
+        dialog.deleteLater()  # type: ignore[attr-defined]
+        if chosen is not None:
+            self.export_to(*chosen)
+
+    def current_rows(self) -> list[object]:
+        """The figures on screen now, shaped like history rows, valued with the rates the
+        Overview shows."""
+        from balance_desk.history import HistoryRow, result_lines
+
+        prices = self._overview.valuation.price_source() if (
+            self._overview is not None and self._overview.valuation is not None) else None
+        rows: list[object] = []
+        for name in SOURCES:
+            update = self._latest.get(name)
+            result = update.result if update is not None else None
+            if result is None or result.status != "ok" or result.fetched_at is None:
+                continue
+            when = result.fetched_at.isoformat()
+            for line in result_lines(result, prices):
+                rows.append(HistoryRow(when, name, line.key, line.balance_type, line.amount,
+                                       line.signed_amount, line.currency, line.base, line.value,
+                                       line.rate_source))
+        return rows
+
+    def export_to(self, what: str, fmt: str, path: Path) -> None:
+        """Write the export on a worker thread; the banner says where it went, or why not."""
+        from balance_desk.gui.history.export import history_rows, write_export
+        from balance_desk.gui.tasks import Tasks
+
+        if self._tasks is None:
+            self._tasks = Tasks(self)
+            self._tasks.done.connect(self._exported)
+        current = self.current_rows() if what == "current" else None
+        source = _history_path(self._demo)
+
+        def job() -> tuple[int, Path]:
+            rows = current if current is not None else history_rows(source)
+            return write_export(path, rows, fmt), path  # type: ignore[arg-type]
+
+        self._tasks.submit(("export", str(path)), job, name="balance-desk-export")
+
+    def _exported(self, _key: object, result: object) -> None:
+        from html import escape
+
+        from balance_desk.gui.tasks import JobFailed
+
+        if isinstance(result, JobFailed):
+            text = f"The export could not be written: {result.exc}"
+            self.app_notice.show_message("warning", escape(text), copy_text=text)
+            return
+        assert isinstance(result, tuple)
+        count, where = result
+        text = f"Exported {count} rows to {where}."
+        self.app_notice.show_message("info", escape(text), copy_text=text)
 
     def show_keys_help(self, source: str = "") -> None:
         """Until the key set-up dialog is wired in: how to store keys from a terminal."""
