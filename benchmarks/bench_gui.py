@@ -356,6 +356,58 @@ def replace_and_sort_ms(rows: int, rounds: int) -> float:
     return statistics.median(timings)
 
 
+CHART_REDRAW_LIMIT_MS = 100.0
+
+
+def chart_ms(hours: int) -> tuple[float, float]:
+    """(reading and summing the history off the GUI thread, redrawing the chart) in ms, for a
+    history of a point an hour for `hours` hours of both sources (a year: 8,760 fetches each),
+    the "All" range."""
+    from datetime import UTC, datetime, timedelta
+    from decimal import Decimal
+
+    from PySide6.QtWidgets import QApplication
+
+    from balance_desk.gui.history.pane import HistoryPane, load_chart
+    from balance_desk.history import History, Line
+
+    with TemporaryDirectory() as folder:
+        path = Path(folder) / "history.sqlite3"
+        history = History(path)
+        start = datetime.now(UTC) - timedelta(hours=hours)
+        for hour in range(hours):
+            when = start + timedelta(hours=hour)
+            for source, currencies in (("revolut_x", ("BTC", "ETH", "SOL")), ("bank", ("GBP",))):
+                history.record(source, when, [
+                    Line(c, "total", c, str(hour), str(hour), "GBP",
+                         str(Decimal(hour) * 7 + index), "ticker", counted=True)
+                    for index, c in enumerate(currencies)
+                ])
+        history.close()
+        app = QApplication.instance() or QApplication([])
+        started = time.perf_counter()
+        data = load_chart(path, "GBP", "All")
+        loaded = (time.perf_counter() - started) * 1000
+        pane = HistoryPane(lambda: path, lambda: "GBP")
+        pane.resize(1000, 600)
+        pane.show()
+        pane._make_plot()
+        pane.data = data
+        for box in pane.toggles.values():
+            box.setChecked(True)
+        app.processEvents()
+        timings = []
+        for _ in range(3):
+            started = time.perf_counter()
+            pane._draw()
+            pane.plot.repaint()
+            app.processEvents()
+            timings.append((time.perf_counter() - started) * 1000)
+        pane.tasks.close()
+        pane.close()
+    return loaded, min(timings)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, one round each")

@@ -52,6 +52,7 @@ def gui(quick: bool) -> list[Figure]:
     stall = g.gui_stall_ms(30 if quick else 300, 20 if quick else 200, 1 if quick else 5)
     replace = g.replace_and_sort_ms(1000 if quick else 10_000, 1 if quick else 5)
     rss = g.resident_memory_mb()
+    load, redraw = g.chart_ms(24 * 30 if quick else 24 * 366)
     return [
         Figure("start to first paint (x bare window)", ours / bare, "x",
                g.STARTUP_RATIO_LIMIT, ours / bare / g.STARTUP_RATIO_LIMIT),
@@ -60,6 +61,8 @@ def gui(quick: bool) -> list[Figure]:
         _budget("longest GUI stall during refreshes", stall, "ms", g.STALL_LIMIT_MS),
         _budget("replace and sort a 10,000-row table", replace, "ms", g.REPLACE_SORT_LIMIT_MS),
         _budget("window + fetch process memory", rss, "MB", g.RSS_LIMIT_MB),
+        _budget("chart redraw, a year of hourly points", redraw, "ms", g.CHART_REDRAW_LIMIT_MS),
+        Figure("chart data read off the GUI thread", load, "ms", 1000.0, load / 1000.0),
     ]
 
 
