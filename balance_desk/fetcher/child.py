@@ -103,7 +103,7 @@ class Prepared:
 
     def close(self) -> None:
         closer = SourceRunner(self.built.sources, NumberFormat(), self.built.cleanup,
-                              rates=self.built.rates)
+                              rates=self.built.rates, history=self.built.history)
         closer.close()
 
 
