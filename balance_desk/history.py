@@ -73,6 +73,12 @@ CREATE TABLE IF NOT EXISTS fetches (
     fetched_at TEXT NOT NULL    -- ISO 8601, UTC
 );
 CREATE INDEX IF NOT EXISTS fetches_by_time ON fetches (fetched_at);
+CREATE TABLE IF NOT EXISTS last_results (
+    source TEXT PRIMARY KEY,
+    fetched_at TEXT NOT NULL,
+    document TEXT NOT NULL      -- the whole result (accounts, dates, credit lines), for the
+                                -- first paint of the next start
+);
 CREATE TABLE IF NOT EXISTS observations (
     fetch_id INTEGER NOT NULL REFERENCES fetches(id),
     series_id INTEGER NOT NULL REFERENCES series(id),
@@ -184,21 +190,35 @@ class History:
             raise
 
     def close(self) -> None:
-        self._db.close()
+        """Close; a record still in progress on another thread finishes first."""
+        with self._lock:
+            self._db.close()
 
     # --- writing ----------------------------------------------------------------------------
 
-    def record(self, source: str, fetched_at: datetime, lines: Iterable[Line]) -> int:
+    def record(
+        self, source: str, fetched_at: datetime, lines: Iterable[Line],
+        document: str | None = None,
+    ) -> int:
         """Store one fetch in one transaction; the number of new balance states stored (a
-        balance the same as its last stored state is referred to, not stored again)."""
+        balance the same as its last stored state is referred to, not stored again).
+        `document`, the whole result as JSON, is kept (the latest only) for the next start's
+        first paint."""
         with self._lock:
-            return self._record(source, fetched_at, list(lines))
+            return self._record(source, fetched_at, list(lines), document)
 
-    def _record(self, source: str, fetched_at: datetime, lines: list[Line]) -> int:
+    def _record(
+        self, source: str, fetched_at: datetime, lines: list[Line], document: str | None
+    ) -> int:
         db = self._db
         stored = 0
         db.execute("BEGIN IMMEDIATE")
         try:
+            if document is not None:
+                db.execute(
+                    "INSERT OR REPLACE INTO last_results (source, fetched_at, document) "
+                    "VALUES (?, ?, ?)", (source, fetched_at.isoformat(), document),
+                )
             fetch_id = db.execute(
                 "INSERT INTO fetches (source, fetched_at) VALUES (?, ?)",
                 (source, fetched_at.isoformat()),
@@ -324,6 +344,11 @@ class History:
                 raise
         return len(doomed)
 
+    def last_documents(self) -> dict[str, str]:
+        """Each source's last full result (JSON), for the first paint: one row per source."""
+        with self._lock:
+            return dict(self._db.execute("SELECT source, document FROM last_results"))
+
     def last_base(self) -> str | None:
         """The base currency of the newest stored value, or None."""
         with self._lock:
@@ -336,7 +361,7 @@ class History:
         """Remove every point (the demo's made-up past, before making it again)."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
-            for table in ("observations", "fetches", "states", "series"):
+            for table in ("observations", "fetches", "states", "series", "last_results"):
                 self._db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
             self._db.execute("COMMIT")
 

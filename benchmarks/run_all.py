@@ -92,9 +92,10 @@ def soak(quick: bool) -> list[Figure]:
     return [
         _budget(f"soak: memory growth over {result.rounds} rounds", max(growth, 0.0), "MB",
                 s.MEMORY_GROWTH_LIMIT_MB),
-        Figure("soak: thread growth", threads, "", s.THREAD_ALLOWANCE,
+        Figure("soak: thread growth", max(threads, 0), "", s.THREAD_ALLOWANCE,
                max(threads, 0) / s.THREAD_ALLOWANCE),
-        Figure("soak: open file growth", fds, "", s.FD_ALLOWANCE, max(fds, 0) / s.FD_ALLOWANCE),
+        Figure("soak: open file growth", max(fds, 0), "", s.FD_ALLOWANCE,
+               max(fds, 0) / s.FD_ALLOWANCE),
     ]
 
 

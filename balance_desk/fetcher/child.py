@@ -147,7 +147,7 @@ class _Host:
             built.sources, request.number, built.cleanup, rates=built.rates,
             prefetched=prefetched, history=built.history,
         )
-        self.send(Started(self._runner.configured()))
+        self.send(Started(self._runner.configured(), self._runner.restored()))
         return True
 
     def serves(self, name: str) -> bool:

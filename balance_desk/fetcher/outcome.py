@@ -31,6 +31,12 @@ class FetchOutcome:
 
     result: SourceResult
     table: TableData | None
+
+    @property
+    def result_name(self) -> SourceName:
+        from balance_desk.model import RevolutXResult
+
+        return "revolut_x" if isinstance(self.result, RevolutXResult) else "bank"
     # Net worth and its parts across every source, as of this fetch (None without rates).
     overview: OverviewData | None = None
 
@@ -46,6 +52,11 @@ class Fetcher(Protocol):
 
     def fetch(self, name: SourceName, user_present: bool) -> FetchOutcome:
         """Fetch one source and build its table (blocking); never raises."""
+        ...
+
+    def restored(self) -> tuple[FetchOutcome, ...]:
+        """The last figures the history holds, to show before the first fetch answers (known
+        once started)."""
         ...
 
     def close(self) -> None:

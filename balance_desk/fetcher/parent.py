@@ -79,6 +79,7 @@ class FetchHost:
         self._requests = count(1)
         self._closed = False
         self._sources: tuple[tuple[SourceName, bool], ...] = ()
+        self._restored: tuple[FetchOutcome, ...] = ()
 
     @property
     def pid(self) -> int | None:
@@ -94,6 +95,10 @@ class FetchHost:
             self.close()
             raise
         return tuple(name for name, _configured in self._sources)
+
+    def restored(self) -> tuple[FetchOutcome, ...]:
+        """The last figures from the history, as the fetch process sent them when it started."""
+        return self._restored
 
     def configured(self) -> tuple[tuple[SourceName, bool], ...]:
         """Each source served, and whether it has keys (known once started)."""
@@ -178,6 +183,7 @@ class FetchHost:
         if not isinstance(reply, Started):
             raise SetupError(_host_failure(reply))
         self._sources = reply.sources
+        self._restored = reply.restored
 
     def _read(
         self, process: subprocess.Popen[bytes], pending: dict[int, _Waiter], started: _Waiter

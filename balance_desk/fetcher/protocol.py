@@ -46,6 +46,8 @@ class Fetch:
 @dataclass(frozen=True, slots=True)
 class Started:
     sources: tuple[tuple[SourceName, bool], ...]  # (name, configured)
+    # The last figures from the history, to paint before the first fetch answers.
+    restored: tuple[FetchOutcome, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -113,6 +113,36 @@ class SourceRunner:
     def start(self) -> tuple[SourceName, ...]:
         return self.names
 
+    def restored(self) -> tuple[FetchOutcome, ...]:
+        """Each source's last figures from the history (the previous run's), as tables to
+        paint before any request; they are also the last good tables until a fetch succeeds.
+        Nothing when there is no history or it cannot be read."""
+        if self._history is None:
+            return ()
+        from balance_desk.model import BankResult, RevolutXResult
+
+        try:
+            documents = self._history.last_documents()
+        except Exception:
+            log.exception("Reading the last figures from the history failed")
+            return ()
+        outcomes = []
+        for name, document in documents.items():
+            if name not in self._sources:
+                continue
+            kind = RevolutXResult if name == "revolut_x" else BankResult
+            try:
+                result = kind.model_validate_json(document)
+                table = self._builder(result, self._number, None, None)
+            except Exception:  # a damaged or older document: that source waits for a fetch
+                log.warning("The last %s figures in the history are unreadable", name)
+                continue
+            with self._lock:
+                if self._tables.get(name) is None:
+                    self._tables[name] = table
+            outcomes.append(FetchOutcome(result, table))
+        return tuple(outcomes)
+
     def configured(self) -> tuple[tuple[SourceName, bool], ...]:
         return tuple((name, s.is_configured()) for name, s in self._sources.items())
 
@@ -150,7 +180,8 @@ class SourceRunner:
         from balance_desk.history import result_lines
 
         try:
-            self._history.record(name, result.fetched_at, result_lines(result, prices))
+            self._history.record(name, result.fetched_at, result_lines(result, prices),
+                                 document=result.model_dump_json())
         except Exception:
             log.exception("Recording the %s refresh in the history failed", name)
 

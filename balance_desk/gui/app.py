@@ -313,7 +313,8 @@ class AppController(QObject):
     def _check_exit(self, _update: SourceUpdate) -> None:
         if os.environ.get(FRESH_DATA_ENV) and not self._exiting:
             latest = [self.poller.latest(name) for name in ("revolut_x", "bank")]
-            if all(u is not None and u.state == "ok" and u.table is not None for u in latest):
+            if all(u is not None and u.state == "ok" and u.table is not None
+                   and not u.from_history for u in latest):
                 self._exiting = True
                 # The figures are in the models; this turn of the event loop paints them.
                 QTimer.singleShot(0, self._report_fresh_data)

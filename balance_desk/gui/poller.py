@@ -117,10 +117,11 @@ class PollWorker(QObject):
             self.updated.emit(slot.update)
         factory = self._factory
 
-        def start_fetcher() -> tuple[Fetcher, tuple[SourceName, ...]]:
+        def start_fetcher() -> tuple[Fetcher, tuple[SourceName, ...], tuple[FetchOutcome, ...]]:
             # Building the sources imports httpx and may start the fetch process.
             fetcher = factory()
-            return fetcher, fetcher.start()
+            names = fetcher.start()
+            return fetcher, names, fetcher.restored()
 
         self.tasks.submit(
             _START, start_fetcher, dropped=_close_started, name="balance-desk-start"
@@ -189,7 +190,7 @@ class PollWorker(QObject):
                 self.updated.emit(slot.update)
             return
         assert isinstance(result, tuple)
-        fetcher, names = result
+        fetcher, names, restored = result
         with self._fetcher_lock:
             closing = self._closing
             if not closing:
@@ -197,6 +198,16 @@ class PollWorker(QObject):
         if closing:
             fetcher.close()
             return
+        for outcome in restored:
+            # The previous run's figures, shown at once; the first fetch replaces them.
+            slot = self._slots[outcome.result_name]
+            if slot.update.state == "loading" and outcome.table is not None:
+                slot.update = SourceUpdate(
+                    source=slot.name, state="ok", result=outcome.result, table=outcome.table,
+                    figures_at=outcome.result.fetched_at, from_history=True,
+                    refreshing=True,  # its first fetch starts right below
+                )
+                self.updated.emit(slot.update)
         for name in names:
             slot = self._slots[name]
             slot.ready = True

@@ -58,6 +58,10 @@ def status_text(update: SourceUpdate, now: datetime) -> tuple[str, str]:
     if update.state == "loading":
         plain = f"{title}: loading…"
         return escape(plain), plain
+    if update.from_history and update.figures_at is not None:
+        plain = (f"{title}: figures from {clock_time(update.figures_at)} "
+                 f"({age(update.figures_at, now)}), refreshing…")
+        return escape(plain), plain
     bits: list[str] = []
     if update.state == "error" and update.error is not None:
         bits.append("; ".join(error_parts(update.error)))
@@ -96,6 +100,12 @@ def tab_notice(update: SourceUpdate, now: datetime) -> Notice | None:
             f"{escape(title)} is not set up yet: Balance Desk needs your keys to show these "
             "balances.",
             action="Set up keys…",
+        )
+    if update.from_history and update.figures_at is not None:
+        return Notice(
+            "info",
+            f"These are the figures from {escape(clock_time(update.figures_at))} "
+            f"({escape(age(update.figures_at, now))}), from your history; refreshing…",
         )
     if update.state != "error" or update.error is None:
         return None

@@ -71,6 +71,8 @@ class SourceUpdate:
     configured: bool = True
     # Every balance valued in the base currency, as of this source's latest fetch.
     overview: OverviewData | None = None
+    # The figures are the previous run's, from the history, until the first fetch answers.
+    from_history: bool = False
 
     @property
     def title(self) -> str:
@@ -79,7 +81,8 @@ class SourceUpdate:
     @property
     def stale(self) -> bool:
         """Figures are on screen but the latest attempt to refresh them failed."""
-        return self.state == "error" and self.table is not None and bool(self.table.rows)
+        shown = self.table is not None and bool(self.table.rows)
+        return shown and (self.state == "error" or self.from_history)
 
     @property
     def done(self) -> bool:

@@ -5,6 +5,7 @@ and a random walk that ends near the demo's own figures. Deterministic (seeded).
 from __future__ import annotations
 
 import random
+import sqlite3
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -54,4 +55,7 @@ def seed(history: History, base: str, per_gbp: Decimal, now: datetime) -> None:
             lines[source].append(Line(key, kind, currency, str(value), str(value), base,
                                       str(value), "ecb", counted=True))
         for source, source_lines in lines.items():
-            history.record(source, when, source_lines)
+            try:
+                history.record(source, when, source_lines)
+            except sqlite3.ProgrammingError:  # the demo closed (quit) while this was filling
+                return

@@ -85,7 +85,9 @@ class App:
         self.wait_done(qtbot, *names)
 
 
-def start_app(qtbot: QtBot, env: DemoEnvironment, **options: Any) -> App:
+def start_app(
+    qtbot: QtBot, env: DemoEnvironment, *, history: bool = False, **options: Any
+) -> App:
     QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
 
     def factory() -> SourceRunner:
@@ -96,7 +98,14 @@ def start_app(qtbot: QtBot, env: DemoEnvironment, **options: Any) -> App:
         chosen = Settings.load_or_defaults()[0].base_currency
         settings.base_currency = chosen or settings.base_currency
         rates = RateBook(env.store, settings, env.rates_dir)
-        return SourceRunner(build_sources(env.store, settings), number, rates=rates)
+        kept = None
+        if history:  # as the app's fetch process keeps the user's history
+            from balance_desk.history import HISTORY_FILE, History
+            from balance_desk.paths import data_dir
+
+            kept = History(data_dir() / HISTORY_FILE)
+        return SourceRunner(build_sources(env.store, settings), number, rates=rates,
+                            history=kept)
 
     app = QApplication.instance()
     assert isinstance(app, QApplication)

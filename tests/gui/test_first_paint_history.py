@@ -1,0 +1,45 @@
+"""Figures at first paint: the previous run's figures, from the history, are shown before any
+answer arrives, marked as such; the first fetch replaces them (issue 13)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+from balance_desk.simulator.demo import DemoEnvironment
+from balance_desk.simulator.revolut_x.server import Fault
+from tests.gui.support import start_app
+
+
+def test_the_last_figures_show_before_any_answer_and_give_way_to_fresh_ones(
+    qtbot: QtBot, demo_env: DemoEnvironment, data_home: Path
+) -> None:
+    first = start_app(qtbot, demo_env, history=True)  # a previous run: it records
+    first.wait_done(qtbot)
+    # The balances (the value column waits for this run's rates).
+    shown_before = [row.values[:6] for row in first.window.crypto_pane.model.rows()]
+    first.controller.shutdown()
+    assert demo_env.bank is not None
+    crypto_requests = len(demo_env.revolut_x.requests)
+
+    # This start, the servers are slow to answer.
+    demo_env.revolut_x.add_fault(Fault(status=None, delay_s=3.0, times=None))
+    demo_env.bank.fail(None, times=None, delay_s=3.0)
+    second = start_app(qtbot, demo_env, history=True)
+    window = second.window
+    qtbot.waitUntil(lambda: bool(window.crypto_pane.model.rows()), timeout=2500)
+    assert len(demo_env.revolut_x.requests) == crypto_requests  # nothing answered yet
+    assert [row.values[:6] for row in window.crypto_pane.model.rows()] == shown_before
+    update = second.latest("revolut_x")
+    assert update.from_history and update.refreshing and window.crypto_pane.model.stale
+    label = window.status_labels["revolut_x"].plain
+    assert "figures from" in label and "refreshing…" in label
+    assert second.latest("bank").from_history and window.bank_pane.model.rows()
+
+    demo_env.revolut_x.clear_faults()
+    demo_env.bank.clear_faults()
+    second.wait_done(qtbot, timeout=15_000)
+    fresh = second.latest("revolut_x")
+    assert fresh.state == "ok" and not fresh.from_history and not window.crypto_pane.model.stale
+    second.controller.shutdown()
