@@ -344,6 +344,17 @@ class History:
                 raise
         return len(doomed)
 
+    def keep_rates(self, rates_json: str) -> None:
+        """The rates of the latest refresh, to value the next start's first paint."""
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('rates', ?)",
+                             (rates_json,))
+
+    def last_rates(self) -> str | None:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'rates'").fetchone()
+        return None if row is None else str(row[0])
+
     def last_documents(self) -> dict[str, str]:
         """Each source's last full result (JSON), for the first paint: one row per source."""
         with self._lock:

@@ -132,6 +132,38 @@ class RateInputs:
     def errors(self) -> tuple[str, ...]:
         return tuple(e for e in (self.ecb_error, self.ticker_error) if e)
 
+    def to_json(self) -> str:
+        """The rates themselves (not the errors), to value the first paint of the next start."""
+        import json
+
+        ecb = self.ecb
+        return json.dumps({
+            "tickers": [[t.base, t.quote, plain(t.mid), t.as_of.isoformat()]
+                        for t in self.tickers],
+            "ecb": None if ecb is None else {
+                "day": ecb.day.isoformat(), "as_of": ecb.as_of.isoformat(),
+                "per_euro": {code: plain(rate) for code, rate in ecb.per_euro.items()},
+            },
+        })
+
+    @classmethod
+    def from_json(cls, text: str) -> RateInputs:
+        """Back from `to_json`; ValueError (or KeyError, TypeError) for anything else."""
+        import json
+
+        doc = json.loads(text)
+        tickers = tuple(
+            Ticker(str(b), str(q), Decimal(str(mid)), datetime.fromisoformat(str(at)))
+            for b, q, mid, at in doc["tickers"]
+        )
+        raw = doc["ecb"]
+        ecb = None if raw is None else EcbRates(
+            date.fromisoformat(raw["day"]),
+            {str(code): Decimal(str(rate)) for code, rate in raw["per_euro"].items()},
+            datetime.fromisoformat(raw["as_of"]),
+        )
+        return cls(tickers, ecb)
+
 
 def merged(older: RateInputs, newer: RateInputs) -> RateInputs:
     """Everything known after `newer` arrived: its tickers and ECB rates where it has them,

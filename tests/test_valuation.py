@@ -213,3 +213,11 @@ def test_later_rates_add_to_what_an_earlier_refresh_brought() -> None:
 )
 def test_the_default_base_currency_follows_the_locale(env: dict[str, str], expected: str) -> None:
     assert default_base_currency(env) == expected
+
+
+def test_rates_kept_for_the_next_start_come_back_digit_for_digit() -> None:
+    inputs = RateInputs((ticker("BTC/USD", "120000.00"), ticker("USDC/USD", "0.9998")), ECB)
+    back = RateInputs.from_json(inputs.to_json())
+    assert back.tickers == inputs.tickers and back.ecb == inputs.ecb
+    assert str(back.tickers[0].mid) == "120000.00"
+    assert Prices("GBP", back).rate("BTC") == Prices("GBP", inputs).rate("BTC")

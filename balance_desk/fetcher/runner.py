@@ -120,12 +120,20 @@ class SourceRunner:
         if self._history is None:
             return ()
         from balance_desk.model import BankResult, RevolutXResult
+        from balance_desk.valuation import Prices, RateInputs
 
         try:
             documents = self._history.last_documents()
+            rates = self._history.last_rates()
         except Exception:
             log.exception("Reading the last figures from the history failed")
             return ()
+        prices = None
+        if rates is not None and self._rates is not None:
+            try:  # the last run's rates value the last figures until this run's arrive
+                prices = Prices(self._rates.base, RateInputs.from_json(rates))
+            except (ValueError, KeyError, TypeError, ArithmeticError):
+                log.warning("The rates kept in the history are unreadable")
         outcomes = []
         for name, document in documents.items():
             if name not in self._sources:
@@ -133,7 +141,7 @@ class SourceRunner:
             kind = RevolutXResult if name == "revolut_x" else BankResult
             try:
                 result = kind.model_validate_json(document)
-                table = self._builder(result, self._number, None, None)
+                table = self._builder(result, self._number, None, prices)
             except Exception:  # a damaged or older document: that source waits for a fetch
                 log.warning("The last %s figures in the history are unreadable", name)
                 continue
@@ -141,6 +149,11 @@ class SourceRunner:
                 if self._tables.get(name) is None:
                     self._tables[name] = table
             outcomes.append(FetchOutcome(result, table))
+        if prices is not None and outcomes:
+            with self._lock:
+                self._last_prices = prices
+            overview = self._overview()
+            outcomes = [FetchOutcome(o.result, o.table, overview) for o in outcomes]
         return tuple(outcomes)
 
     def configured(self) -> tuple[tuple[SourceName, bool], ...]:
@@ -182,6 +195,8 @@ class SourceRunner:
         try:
             self._history.record(name, result.fetched_at, result_lines(result, prices),
                                  document=result.model_dump_json())
+            if prices is not None:
+                self._history.keep_rates(prices.inputs.to_json())
         except Exception:
             log.exception("Recording the %s refresh in the history failed", name)
 

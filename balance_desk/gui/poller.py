@@ -206,6 +206,7 @@ class PollWorker(QObject):
                     source=slot.name, state="ok", result=outcome.result, table=outcome.table,
                     figures_at=outcome.result.fetched_at, from_history=True,
                     refreshing=True,  # its first fetch starts right below
+                    overview=outcome.overview,
                 )
                 self.updated.emit(slot.update)
         for name in names:

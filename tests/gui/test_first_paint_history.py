@@ -17,8 +17,11 @@ def test_the_last_figures_show_before_any_answer_and_give_way_to_fresh_ones(
 ) -> None:
     first = start_app(qtbot, demo_env, history=True)  # a previous run: it records
     first.wait_done(qtbot)
-    # The balances (the value column waits for this run's rates).
-    shown_before = [row.values[:6] for row in first.window.crypto_pane.model.rows()]
+    shown_before = [row.values for row in first.window.crypto_pane.model.rows()]
+    qtbot.waitUntil(lambda: first.window.overview is not None)
+    overview = first.window.overview
+    assert overview is not None
+    net_worth_before = overview.net_worth.text
     first.controller.shutdown()
     assert demo_env.bank is not None
     crypto_requests = len(demo_env.revolut_x.requests)
@@ -30,7 +33,12 @@ def test_the_last_figures_show_before_any_answer_and_give_way_to_fresh_ones(
     window = second.window
     qtbot.waitUntil(lambda: bool(window.crypto_pane.model.rows()), timeout=2500)
     assert len(demo_env.revolut_x.requests) == crypto_requests  # nothing answered yet
-    assert [row.values[:6] for row in window.crypto_pane.model.rows()] == shown_before
+    # The same figures, valued with the last run's rates (kept in the history too), and the
+    # Overview with them, before any request has been answered.
+    assert [row.values for row in window.crypto_pane.model.rows()] == shown_before
+    assert window.overview is not None
+    assert window.overview.net_worth.text == net_worth_before
+    assert "from an earlier refresh" in window.overview_pane.net_worth_note.text()
     update = second.latest("revolut_x")
     assert update.from_history and update.refreshing and window.crypto_pane.model.stale
     label = window.status_labels["revolut_x"].plain
