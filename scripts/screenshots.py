@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -128,13 +129,68 @@ def inside() -> int:
                 return
             print(f"wrote {path.relative_to(ROOT)}")
         window.tabs.setCurrentIndex(0)
-        app.quit()
+        first_paint(app, controller, size, shots)
 
+    shots: list[AppController] = []
     QTimer.singleShot(200, shoot)
     QTimer.singleShot(30_000, lambda: app.exit(1))
     code = app.exec()
     controller.shutdown()
+    for later in shots:
+        later.shutdown()
     return code
+
+
+def first_paint(app: Any, before: Any, size: str, shots: list[Any]) -> None:
+    """A second start, its servers slow to answer: the last figures from the history."""
+    from PySide6.QtCore import QTimer
+
+    from balance_desk.config import Settings
+    from balance_desk.gui.app import AppController, demo_factory
+
+    width, height = (int(n) for n in size.split("x"))
+    before.shutdown()
+    before.window.close()
+
+    class Slow:
+        def __init__(self) -> None:
+            self.inner = demo_factory()
+
+        def start(self) -> object:
+            return self.inner.start()
+
+        def restored(self) -> object:
+            return self.inner.restored()
+
+        def fetch(self, name: str, user_present: bool) -> object:
+            time.sleep(20)
+            return self.inner.fetch(name, user_present)  # type: ignore[arg-type]
+
+        def close(self) -> None:
+            self.inner.close()
+
+    again = AppController(app, factory=Slow, demo=True,  # type: ignore[arg-type]
+                          settings=Settings(crypto_interval_s=3600, bank_interval_s=3600))
+    again.window.resize(width, height)
+    again.show()
+    shots.append(again)
+
+    def grab() -> None:
+        update = again.poller.latest("revolut_x")
+        if update is None or not update.from_history:
+            QTimer.singleShot(100, grab)
+            return
+        again.window.tabs.setCurrentIndex(1)
+        for _ in range(5):
+            app.processEvents()
+        suffix = "" if size == "x".join(map(str, DEFAULT_SIZE)) else f"-{size}"
+        path = DOCS / f"screenshot-first-paint{suffix}.png"
+        again.window.grab().save(str(path))
+        print(f"wrote {path.relative_to(ROOT)}")
+        app.quit()
+
+    QTimer.singleShot(200, grab)
+
 
 
 if __name__ == "__main__":
