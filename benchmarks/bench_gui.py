@@ -359,6 +359,56 @@ def replace_and_sort_ms(rows: int, rounds: int) -> float:
 CHART_REDRAW_LIMIT_MS = 100.0
 
 
+def year_of_history(home: str, hours: int) -> None:
+    """The demo's history filled with `hours` hourly refreshes of both sources (a year: 8,760
+    each, about 100,000 balance rows), and the last full results a real run leaves."""
+    from datetime import UTC, datetime, timedelta
+    from decimal import Decimal
+
+    from balance_desk.history import History, Line
+    from balance_desk.simulator.demo_history import DEMO_HISTORY_FILE
+
+    env = _env(home)
+    subprocess.run([sys.executable, "-m", "balance_desk", "--demo", "--exit-after-refresh"],
+                   env=env, capture_output=True, timeout=120, check=True)
+    history = History(Path(home) / DEMO_HISTORY_FILE)
+    start = datetime.now(UTC) - timedelta(hours=hours + 1)
+    for hour in range(hours):
+        when = start + timedelta(hours=hour)
+        for source, keys in (("revolut_x", ("BTC", "ETH", "SOL", "DOT", "XRP", "USDC")),
+                             ("bank", ("acc-1", "acc-2", "acc-3", "acc-4", "acc-5", "acc-6"))):
+            history.record(source, when, [
+                Line(k, "total", "GBP", str(hour + i), str(hour + i), "GBP",
+                     str(Decimal(hour) + i), "ticker", counted=True)
+                for i, k in enumerate(keys)
+            ])
+    history.close()
+
+
+def first_figures(rounds: int, hours: int) -> tuple[float, float, float]:
+    """Median seconds with a year of history in the data folder: (a bare window's first paint,
+    `balance-desk --demo`'s first paint, its first figures shown: the last ones, from the
+    history)."""
+    bare: list[float] = []
+    paint: list[float] = []
+    figures: list[float] = []
+    with TemporaryDirectory() as home, TemporaryDirectory() as bytecode:
+        year_of_history(home, hours)
+        env = _env(home)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = bytecode
+        command = [sys.executable, "-m", "balance_desk", "--demo"]
+        painted = dict(env, BALANCE_DESK_FIRST_PAINT_EXIT="1")
+        shown = dict(env, BALANCE_DESK_FIRST_FIGURES_EXIT="1")
+        _first_paint_s([sys.executable, "-c", BARE_WINDOW], env)
+        _first_paint_s(command, shown, "first-figures")
+        for _ in range(rounds):
+            bare.append(_first_paint_s([sys.executable, "-c", BARE_WINDOW], env))
+            paint.append(_first_paint_s(command, painted))
+            figures.append(_first_paint_s(command, shown, "first-figures"))
+    return statistics.median(bare), statistics.median(paint), statistics.median(figures)
+
+
 def chart_ms(hours: int) -> tuple[float, float]:
     """(reading and summing the history off the GUI thread, redrawing the chart) in ms, for a
     history of a point an hour for `hours` hours of both sources (a year: 8,760 fetches each),
