@@ -16,7 +16,7 @@ Pure arithmetic on `Decimal`, no I/O: the rates come in as `RateInputs` (fetched
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import MAX_PREC, Decimal, localcontext
@@ -42,6 +42,14 @@ PREFERRED_QUOTES = ("USD", "EUR", "GBP")
 MAX_CRYPTO_HOPS = 2
 # Significant digits of a rate obtained by division.
 DIVISION_DIGITS = 28
+
+
+def quote_preference(quote: str, is_fiat: Callable[[str], bool]) -> tuple[bool, int, str]:
+    """The order in which a crypto asset's quote currencies are tried when it has no pair with
+    the base: fiat before crypto, USD, EUR and GBP first. The ticker request and the rate
+    search both follow it, so the pairs asked for are the ones the search will use."""
+    rank = PREFERRED_QUOTES.index(quote) if quote in PREFERRED_QUOTES else len(PREFERRED_QUOTES)
+    return (not is_fiat(quote), rank, quote)
 
 
 def is_base_currency(code: str) -> bool:
@@ -265,14 +273,8 @@ class Prices:
         direct = tickers.get(self.base)
         if direct is not None:
             return Rate(currency, self.base, direct.mid, "ticker", direct.as_of)
-        others = sorted(
-            (q for q in tickers if q not in seen),
-            key=lambda q: (
-                not self.is_fiat(q),
-                PREFERRED_QUOTES.index(q) if q in PREFERRED_QUOTES else len(PREFERRED_QUOTES),
-                q,
-            ),
-        )
+        others = sorted((q for q in tickers if q not in seen),
+                        key=lambda q: quote_preference(q, self.is_fiat))
         for quote in others:
             ticker = tickers[quote]
             if self.is_fiat(quote):

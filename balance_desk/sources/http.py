@@ -281,6 +281,28 @@ def read_capped(response: httpx.Response, *, service: str, cap: int = MAX_BODY_B
     return b"".join(chunks)
 
 
+def send_capped(
+    transport: httpx.BaseTransport,
+    request: httpx.Request,
+    *,
+    service: str,
+    cap: int = MAX_BODY_BYTES,
+    deadline_s: float,
+) -> tuple[httpx.Response, bytes]:
+    """Send one request and read its whole answer (capped), within `deadline_s`; a connection
+    that fails is a NetworkError in words (the httpx error is its cause)."""
+    try:
+        with request_deadline(deadline_s):
+            response = transport.handle_request(request)
+            response.request = request
+            try:
+                return response, read_capped(response, service=service, cap=cap)
+            finally:
+                response.close()
+    except httpx.TransportError as exc:
+        raise network_error(exc, service=service, url=request.url) from exc
+
+
 # The longest wait a Retry-After is taken at its word for; a longer one is clamped to this.
 MAX_RETRY_AFTER = timedelta(days=7)
 _WAIT = re.compile(r"[0-9]+")

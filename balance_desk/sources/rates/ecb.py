@@ -26,9 +26,7 @@ from balance_desk.sources.http import (
     check_api_root,
     describe_body,
     make_transport,
-    network_error,
-    read_capped,
-    request_deadline,
+    send_capped,
     server_words,
     with_deadlines,
 )
@@ -142,16 +140,8 @@ class EcbFeed:
             "GET", self.url, headers={"Accept": "application/xml, text/xml"},
             extensions={"timeout": self._timeout},
         )
-        try:
-            with request_deadline(self._deadline_s):
-                response = self._transport.handle_request(request)
-                response.request = request
-                try:
-                    body = read_capped(response, service=SERVICE, cap=MAX_FEED_BYTES)
-                finally:
-                    response.close()
-        except httpx.TransportError as exc:
-            raise network_error(exc, service=SERVICE, url=request.url) from exc
+        response, body = send_capped(self._transport, request, service=SERVICE,
+                                     cap=MAX_FEED_BYTES, deadline_s=self._deadline_s)
         if not response.is_success:
             raise ServerError(
                 f"The ECB rates feed answered HTTP {response.status_code}.",

@@ -25,14 +25,12 @@ from balance_desk.sources.http import (
     DEFAULT_TIMEOUT,
     check_api_root,
     make_transport,
-    network_error,
-    read_capped,
-    request_deadline,
+    send_capped,
     server_words,
     with_deadlines,
 )
 from balance_desk.sources.revolut_x.errors import decode_json, error_for_response
-from balance_desk.valuation import PREFERRED_QUOTES, Ticker
+from balance_desk.valuation import Ticker, quote_preference
 
 if TYPE_CHECKING:
     from balance_desk.sources.revolut_x.client import RevolutXClient
@@ -139,11 +137,8 @@ def symbols_needed(
         if base in quotes:
             wanted.append(f"{currency}/{base}")
             return True
-        ordered = sorted(
-            (q for q in quotes if q not in seen),
-            key=lambda q: (not is_fiat(q), PREFERRED_QUOTES.index(q)
-                           if q in PREFERRED_QUOTES else len(PREFERRED_QUOTES), q),
-        )
+        ordered = sorted((q for q in quotes if q not in seen),
+                         key=lambda q: quote_preference(q, is_fiat))
         for q in ordered:
             if is_fiat(q):
                 wanted.append(f"{currency}/{q}")
@@ -220,16 +215,8 @@ class PublicRevolutX:
             headers={"Accept": "application/json", "User-Agent": f"balance-desk/{__version__}"},
             extensions={"timeout": self._timeout},
         )
-        try:
-            with request_deadline(self._deadline_s):
-                response = self._transport.handle_request(request)
-                response.request = request
-                try:
-                    body = read_capped(response, service=SERVICE, cap=MAX_LIST_BYTES)
-                finally:
-                    response.close()
-        except httpx.TransportError as exc:
-            raise network_error(exc, service=SERVICE, url=request.url) from exc
+        response, body = send_capped(self._transport, request, service=SERVICE,
+                                     cap=MAX_LIST_BYTES, deadline_s=self._deadline_s)
         if response.is_success:
             return decode_json(body, response, "the list it was asked for")
         error, _ = error_for_response(

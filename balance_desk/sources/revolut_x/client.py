@@ -19,6 +19,7 @@ from balance_desk.config import REVOLUT_X_DEFAULT_URL
 from balance_desk.errors import (
     ClockError,
     ConfigError,
+    NetworkError,
     RateLimitedError,
     ServerError,
     SourceError,
@@ -31,9 +32,7 @@ from balance_desk.sources.http import (
     backoff_delay,
     check_api_root,
     make_transport,
-    network_error,
-    read_capped,
-    request_deadline,
+    send_capped,
     with_deadlines,
     without_secrets,
 )
@@ -146,20 +145,16 @@ class RevolutXClient:
             request = self._signed_request("GET", url)
             started = time.perf_counter()
             try:
-                with request_deadline(self._deadlines.request_s):
-                    response = self._transport.handle_request(request)
-                    response.request = request
-                    try:
-                        body = read_capped(response, service=SERVICE, cap=self._max_body)
-                    finally:
-                        response.close()
-            except httpx.TransportError as exc:
-                broken = network_error(exc, service=SERVICE, url=request.url)
+                response, body = send_capped(
+                    self._transport, request, service=SERVICE, cap=self._max_body,
+                    deadline_s=self._deadlines.request_s,
+                )
+            except NetworkError as broken:
                 if failures < policy.retries:
                     failures += 1
                     self._retry_after_failure(broken, failures)
                     continue
-                raise broken from exc
+                raise
             log.debug(
                 "GET %s -> %s in %.0f ms",
                 request.url.path,
