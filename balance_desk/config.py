@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Literal
@@ -20,10 +21,13 @@ from balance_desk.paths import (
 )
 
 __all__ = [
+    "BANK_AUTH_PAGES",
     "BANK_PRESETS",
+    "BANK_PRESET_TITLES",
     "CRYPTO_MIN_INTERVAL_S",
     "ECB_DEFAULT_URL",
     "HOME_ENV",
+    "LEGACY_BANK_ENTRY",
     "REVOLUT_X_DEFAULT_URL",
     "SETTINGS_FILE",
     "BankPreset",
@@ -42,6 +46,18 @@ BANK_PRESETS: dict[str, tuple[str, str]] = {
     "revolut": ("https://oba-auth.revolut.com", "001580000103UAvAAM"),
     "revolut-sandbox": ("https://sandbox-oba-auth.revolut.com", "001580000103UAvAAM"),
 }
+# Where the account holder approves a consent in their browser (no mutual TLS there).
+BANK_AUTH_PAGES: dict[str, str] = {
+    "revolut": "https://oba.revolut.com/ui/index.html",
+    "revolut-sandbox": "https://sandbox-oba.revolut.com/ui/index.html",
+}
+BANK_PRESET_TITLES: dict[str, str] = {
+    "revolut": "Revolut",
+    "revolut-sandbox": "Revolut sandbox",
+    "custom": "Custom bank",
+}
+# The keyring entry of the one bank set up before connections had names.
+LEGACY_BANK_ENTRY = "bank"
 
 CRYPTO_MIN_INTERVAL_S = 5
 ECB_DEFAULT_URL = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml"
@@ -57,14 +73,58 @@ class RevolutXSettings(BaseModel):
 
 
 class BankSettings(BaseModel):
+    """One bank connection: where the bank is and which files speak to it. The tokens, the
+    consent and the passphrases are in the keyring (`entry`)."""
+
     model_config = ConfigDict(extra="ignore")
 
+    # Empty for the one bank set up before connections had names (`keys set bank`): it is
+    # then named after its preset and its secrets are in the keyring entry "bank".
+    name: str = ""
     preset: BankPreset = "revolut"
     url: str = BANK_PRESETS["revolut"][0]
     financial_id: str = BANK_PRESETS["revolut"][1]
     cert_path: str | None = None
     key_path: str | None = None
     ca_bundle: str | None = None
+    # The consent flow's: the bank's authorisation page (empty: the preset's), the client id,
+    # the request-object signing key and its kid, and the registered redirect URI.
+    auth_url: str = ""
+    client_id: str = ""
+    signing_key_path: str | None = None
+    kid: str = ""
+    redirect_uri: str = ""
+
+    @property
+    def connection_name(self) -> str:
+        return self.name or self.preset
+
+    @property
+    def entry(self) -> str:
+        """The keyring entry holding this connection's secrets."""
+        return f"bank:{self.name}" if self.name else LEGACY_BANK_ENTRY
+
+    @property
+    def api_root(self) -> str:
+        return BANK_PRESETS[self.preset][0] if self.preset in BANK_PRESETS else self.url
+
+    @property
+    def fapi_financial_id(self) -> str:
+        return BANK_PRESETS[self.preset][1] if self.preset in BANK_PRESETS else self.financial_id
+
+    @property
+    def auth_page(self) -> str:
+        return self.auth_url or BANK_AUTH_PAGES.get(self.preset, "")
+
+    @property
+    def file_suffix(self) -> str:
+        """What this connection's own files (quota ledger, account list) add to their names:
+        nothing for the first bank, so its files stay where they always were."""
+        if not self.name:
+            return ""
+        slug = "".join(c if c.isascii() and c.isalnum() else "-" for c in self.name.lower())
+        digest = hashlib.sha256(self.name.encode()).hexdigest()[:6]
+        return f"-{slug.strip('-')[:24]}-{digest}"
 
 
 class RatesSettings(BaseModel):
@@ -86,7 +146,10 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     revolut_x: RevolutXSettings = Field(default_factory=RevolutXSettings)
+    # The bank set up with `keys set bank` (tokens obtained elsewhere), used when its files
+    # are set; every bank connected through the consent flow is in `bank_connections`.
     bank: BankSettings = Field(default_factory=BankSettings)
+    bank_connections: list[BankSettings] = Field(default_factory=list)
     # The currency every balance is valued in; empty: the system locale's (else EUR).
     base_currency: str = ""
     rates: RatesSettings = Field(default_factory=RatesSettings)
@@ -103,6 +166,36 @@ class Settings(BaseModel):
     # Tables show every digit the server sent instead of figures rounded to be read.
     show_every_digit: bool = False
     autostart: bool = False
+
+    def connections(self) -> list[BankSettings]:
+        """Every bank connection, the first bank's (when its files are set) first."""
+        named = [c for c in self.bank_connections if c.name]
+        names = {c.name for c in named}
+        first = self.bank
+        if first.cert_path and first.connection_name not in names:
+            return [first, *named]
+        return named
+
+    def connection(self, name: str) -> BankSettings | None:
+        for candidate in self.connections():
+            if candidate.connection_name == name:
+                return candidate
+        return None
+
+    def with_connection(self, connection: BankSettings) -> Settings:
+        """These settings with `connection` added, or put in place of the one of its name."""
+        if not connection.name:
+            return self.model_copy(update={"bank": connection})
+        kept = [c for c in self.bank_connections if c.name != connection.name]
+        return self.model_copy(update={"bank_connections": [*kept, connection]})
+
+    def without_connection(self, name: str) -> Settings:
+        kept = [c for c in self.bank_connections if c.name != name]
+        update: dict[str, object] = {"bank_connections": kept}
+        if not self.bank.name and self.bank.connection_name == name:
+            # The first bank's files are forgotten; its place stays for `keys set bank`.
+            update["bank"] = BankSettings()
+        return self.model_copy(update=update)
 
     @property
     def base(self) -> str:

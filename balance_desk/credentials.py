@@ -50,18 +50,39 @@ class RevolutXCredentials:
 
 @dataclass(frozen=True)
 class BankCredentials:
+    """One bank connection's secrets, and the consent they came from (kept with the tokens, so
+    that they change together)."""
+
     access_token: str = field(repr=False)
     refresh_token: str | None = field(default=None, repr=False)
     client_id: str | None = None
     expires_at: datetime | None = None
     key_passphrase: str | None = field(default=None, repr=False)
+    # Set by the consent flow; None for tokens obtained elsewhere.
+    consent_id: str | None = None
+    consent_created_at: datetime | None = None
+    consent_expires_at: datetime | None = None
+    refresh_expires_at: datetime | None = None
+    signing_key_passphrase: str | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         return (
             f"BankCredentials(access_token='***', refresh_token={_mask(self.refresh_token)}, "
             f"client_id={self.client_id!r}, expires_at={self.expires_at!r}, "
-            f"key_passphrase={_mask(self.key_passphrase)})"
+            f"key_passphrase={_mask(self.key_passphrase)}, consent_id={self.consent_id!r}, "
+            f"consent_expires_at={self.consent_expires_at!r}, "
+            f"refresh_expires_at={self.refresh_expires_at!r}, "
+            f"signing_key_passphrase={_mask(self.signing_key_passphrase)})"
         )
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret held: none may reach a screen, a log or a file."""
+        values = (
+            self.access_token, self.refresh_token, self.key_passphrase,
+            self.signing_key_passphrase,
+        )
+        return tuple(v for v in values if v)
 
 
 def mask_tail(secret: str, keep: int = 4) -> str:
@@ -181,39 +202,51 @@ class CredentialStore:
 
     # --- Open Banking -------------------------------------------------------------------------
 
-    def get_bank(self) -> BankCredentials | None:
-        blob = self._get(BANK_ENTRY)
+    def get_bank(self, entry: str = BANK_ENTRY) -> BankCredentials | None:
+        """A bank connection's secrets (`entry`: "bank" for the first bank, "bank:<name>" for
+        a named connection)."""
+        blob = self._get(entry)
         if blob is None:
             return None
         try:
-            expires = _opt_str(blob.get("expires_at"))
             return BankCredentials(
                 access_token=str(blob["access_token"]),
                 refresh_token=_opt_str(blob.get("refresh_token")),
                 client_id=_opt_str(blob.get("client_id")),
-                expires_at=datetime.fromisoformat(expires) if expires else None,
+                expires_at=_opt_time(blob.get("expires_at")),
                 key_passphrase=_opt_str(blob.get("key_passphrase")),
+                consent_id=_opt_str(blob.get("consent_id")),
+                consent_created_at=_opt_time(blob.get("consent_created_at")),
+                consent_expires_at=_opt_time(blob.get("consent_expires_at")),
+                refresh_expires_at=_opt_time(blob.get("refresh_expires_at")),
+                signing_key_passphrase=_opt_str(blob.get("signing_key_passphrase")),
             )
-        except (KeyError, ValueError) as exc:
-            raise ConfigError(
-                "The stored bank credentials are incomplete; set them again "
-                "(balance-desk keys set bank)."
-            ) from exc
+        except (KeyError, ValueError, TypeError) as exc:
+            what = "set them again (balance-desk keys set bank)" if entry == BANK_ENTRY else (
+                f"connect the bank again (balance-desk bank renew {entry.partition(':')[2]})"
+            )
+            raise ConfigError(f"The stored bank credentials are incomplete; {what}.") from exc
 
-    def set_bank(self, creds: BankCredentials) -> None:
-        self._put(
-            BANK_ENTRY,
-            {
-                "access_token": creds.access_token,
-                "refresh_token": creds.refresh_token,
-                "client_id": creds.client_id,
-                "expires_at": creds.expires_at.isoformat() if creds.expires_at else None,
-                "key_passphrase": creds.key_passphrase,
-            },
-        )
+    def set_bank(self, creds: BankCredentials, entry: str = BANK_ENTRY) -> None:
+        blob: dict[str, object] = {
+            "access_token": creds.access_token,
+            "refresh_token": creds.refresh_token,
+            "client_id": creds.client_id,
+            "expires_at": _time_text(creds.expires_at),
+            "key_passphrase": creds.key_passphrase,
+        }
+        extra = {
+            "consent_id": creds.consent_id,
+            "consent_created_at": _time_text(creds.consent_created_at),
+            "consent_expires_at": _time_text(creds.consent_expires_at),
+            "refresh_expires_at": _time_text(creds.refresh_expires_at),
+            "signing_key_passphrase": creds.signing_key_passphrase,
+        }
+        blob.update({k: v for k, v in extra.items() if v is not None})
+        self._put(entry, blob)
 
-    def delete_bank(self) -> bool:
-        return self._delete(BANK_ENTRY)
+    def delete_bank(self, entry: str = BANK_ENTRY) -> bool:
+        return self._delete(entry)
 
     # --- chunked, atomically published entries -------------------------------------------------
 
@@ -293,6 +326,15 @@ class CredentialStore:
 
 def _opt_str(value: object) -> str | None:
     return None if value is None else str(value)
+
+
+def _opt_time(value: object) -> datetime | None:
+    text = _opt_str(value)
+    return datetime.fromisoformat(text) if text else None
+
+
+def _time_text(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
 
 
 def _chunk_name(name: str, generation: str, index: int) -> str:

@@ -120,6 +120,8 @@ class BankAccount(Frozen):
     account_subtype: str | None = None
     nickname: str | None = None
     identifiers: tuple[AccountIdentifier, ...] = ()
+    # The name of the bank connection the account was read through.
+    connection: str | None = None
 
     @property
     def display_name(self) -> str:
@@ -302,6 +304,7 @@ class AccountResult(Frozen):
             "currency": acc.currency,
             "account_type": acc.account_type,
             "account_subtype": acc.account_subtype,
+            "connection": acc.connection,
             "status": self.status,
             "error": None if self.error is None else self.error.to_document(),
             "next_allowed_at": (
@@ -311,17 +314,49 @@ class AccountResult(Frozen):
         }
 
 
+class ConnectionResult(Frozen):
+    """How one bank connection's fetch went, and when its consent and refresh token lapse."""
+
+    name: str
+    status: SourceStatus
+    error: ErrorInfo | None = None
+    consent_expires_at: datetime | None = None
+    refresh_expires_at: datetime | None = None
+
+    @property
+    def lapses_at(self) -> datetime | None:
+        """The first of the consent's and the refresh token's expiry: when it must be renewed."""
+        dates = [d for d in (self.consent_expires_at, self.refresh_expires_at) if d is not None]
+        return min(dates) if dates else None
+
+    def to_document(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "status": self.status,
+            "error": None if self.error is None else self.error.to_document(),
+            "consent_expires_at": _iso(self.consent_expires_at),
+            "refresh_token_expires_at": _iso(self.refresh_expires_at),
+        }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat().replace("+00:00", "Z")
+
+
 class BankResult(Frozen):
     status: SourceStatus
     error: ErrorInfo | None = None
     accounts: tuple[AccountResult, ...] = ()
     fetched_at: datetime | None = None
+    # One line per bank connection (several banks can be connected).
+    connections: tuple[ConnectionResult, ...] = ()
 
     def to_document(self) -> dict[str, Any]:
         return {
             "status": self.status,
             "error": None if self.error is None else self.error.to_document(),
             "accounts": [a.to_document() for a in self.accounts],
+            "connections": [c.to_document() for c in self.connections],
         }
 
 

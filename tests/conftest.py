@@ -45,3 +45,13 @@ def real_keyring_store() -> Iterator[CredentialStore]:
     yield store
     store.delete_revolut_x()
     store.delete_bank()
+
+
+@pytest.fixture
+def free_port() -> int:
+    """A loopback port nothing listens on (for a loopback redirect URI)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

@@ -107,11 +107,61 @@ def build_parser() -> argparse.ArgumentParser:
         help="for cron: obey the bank's 4-requests-a-day quota for unattended access",
     )
 
+    _add_bank(commands)
     _add_config(commands)
     _add_export(commands)
     sim = commands.add_parser("simulator", help="run the loopback API simulator")
     sim.add_argument("--port", type=int, default=0, help="port for Revolut X (0 = any free)")
     return parser
+
+
+def _add_bank(commands: argparse._SubParsersAction[Parser]) -> None:
+    bank = commands.add_parser(
+        "bank", help="connect a bank through its consent page; renew, disconnect, list"
+    )
+    actions = bank.add_subparsers(dest="bank_command", metavar="ACTION", required=True)
+    connect = actions.add_parser("connect", help="connect a bank (approve in your browser)")
+    connect.add_argument("--name", metavar="NAME", help="your name for it (default: the bank's)")
+    connect.add_argument("--preset", choices=["revolut", "revolut-sandbox", "custom"],
+                         default="revolut", help="which bank (default: revolut)")
+    connect.add_argument("--url", metavar="API_ROOT", help="a custom bank's API root (https://)")
+    connect.add_argument("--auth-url", metavar="PAGE",
+                         help="the bank's authorisation page (default: the preset's)")
+    connect.add_argument("--financial-id", metavar="ID", help="a custom bank's financial id")
+    connect.add_argument("--client-id", metavar="ID", required=True,
+                         help="your Open Banking app's client id")
+    connect.add_argument("--cert", metavar="PEM", required=True, help="transport certificate")
+    connect.add_argument("--key", metavar="PEM", required=True,
+                         help="transport certificate's private key")
+    connect.add_argument("--key-passphrase-file", metavar="F",
+                         help="passphrase of an encrypted transport key (- = stdin)")
+    connect.add_argument("--ca-bundle", metavar="PEM", help="CA bundle of the bank's server")
+    connect.add_argument("--signing-key", metavar="PEM", required=True,
+                         help="the RSA key that signs the request object (PS256)")
+    connect.add_argument("--signing-key-passphrase-file", metavar="F",
+                         help="passphrase of an encrypted signing key (- = stdin)")
+    connect.add_argument("--kid", metavar="KID", required=True,
+                         help="the key id of your signing certificate")
+    connect.add_argument("--redirect-uri", metavar="URI", required=True,
+                         help="a redirect URI registered for your app")
+    _flow_flags(connect)
+    renew = actions.add_parser("renew", help="approve a connection again, keeping the rest")
+    renew.add_argument("name", metavar="NAME", help="the connection (see `bank list`)")
+    _flow_flags(renew)
+    disconnect = actions.add_parser("disconnect", help="revoke the consent and forget the bank")
+    disconnect.add_argument("name", metavar="NAME", help="the connection (see `bank list`)")
+    disconnect.add_argument("--local-only", action="store_true",
+                            help="forget it here without asking the bank to revoke the consent")
+    disconnect.add_argument("--yes", action="store_true",
+                            help="if the bank cannot be reached, forget it here without asking")
+    actions.add_parser("list", help="the connections and their consents (never a secret)")
+
+
+def _flow_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--no-browser", action="store_true",
+                        help="only print the authorisation address")
+    parser.add_argument("--no-listen", action="store_true",
+                        help="paste the address back even for a loopback redirect URI")
 
 
 def _add_export(commands: argparse._SubParsersAction[Parser]) -> None:
@@ -176,6 +226,10 @@ def dispatch(args: argparse.Namespace) -> int:
         from balance_desk.cli.export import cmd_export
 
         return cmd_export(args)
+    if args.command == "bank":
+        from balance_desk.cli.bank import cmd_bank
+
+        return cmd_bank(args)
     if args.command == "config":
         from balance_desk.cli.config_cmd import cmd_config
 

@@ -37,9 +37,16 @@ def build_sources(
     if which in ("revolut-x", "all"):
         sources.append(RevolutXSource(store, settings.revolut_x, deadlines=deadlines))
     if which in ("bank", "all"):
-        sources.append(OpenBankingSource(
-            store, settings.bank, directory or data_dir(), deadlines=deadlines
-        ))
+        from balance_desk.sources.open_banking.connections import BankConnections
+
+        folder = directory or data_dir()
+        # Without any connection, the first bank's place still answers "not set up" (or says
+        # which file is missing when tokens are stored without them).
+        connections = settings.connections() or [settings.bank]
+        sources.append(BankConnections([
+            OpenBankingSource(store, connection, folder, deadlines=deadlines)
+            for connection in connections
+        ]))
     return sources
 
 

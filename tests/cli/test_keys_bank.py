@@ -249,6 +249,7 @@ def test_cli_set_then_snapshot_json_is_the_exact_document(
             {
                 "account_id": "a-1", "nickname": "Main", "currency": "GBP",
                 "account_type": "Personal", "account_subtype": "CurrentAccount",
+                "connection": "custom",
                 "status": "ok", "error": None, "next_allowed_at": None,
                 "balances": [
                     {
@@ -275,6 +276,7 @@ def test_cli_set_then_snapshot_json_is_the_exact_document(
             {
                 "account_id": "a-2", "nickname": None, "currency": "EUR",
                 "account_type": "Personal", "account_subtype": "CreditCard",
+                "connection": "custom",
                 "status": "ok", "error": None, "next_allowed_at": None,
                 "balances": [
                     {
@@ -291,6 +293,9 @@ def test_cli_set_then_snapshot_json_is_the_exact_document(
                 ],
             },
         ],
+        # Tokens set with `keys set bank`: a connection named after its preset, no consent dates.
+        "connections": [{"name": "custom", "status": "ok", "error": None,
+                         "consent_expires_at": None, "refresh_token_expires_at": None}],
     }
     # Valued in EUR: the GBP account by the ECB rate (a quotient, 28 digits), the card as what is
     # owed (its own money without the 2,000.00 of credit inside the 1,749), credit apart.

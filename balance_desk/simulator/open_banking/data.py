@@ -169,3 +169,25 @@ def generated_accounts(count: int) -> list[SimAccount]:
             )
         )
     return accounts
+
+
+def second_bank_accounts() -> list[SimAccount]:
+    """Another bank's accounts (a savings account and a joint current account), for two
+    connections at once."""
+    savings = "nw-savings-01"
+    joint = "nw-joint-02"
+    return [
+        SimAccount(
+            _account(savings, "GBP", "Personal", "Savings", "Rainy day",
+                     "UK.OBIE.SortCodeAccountNumber", "20000012345678"),
+            [balance(savings, "InterimAvailable", "Credit", "5250.00", "GBP")],
+        ),
+        SimAccount(
+            _account(joint, "GBP", "Personal", "CurrentAccount", "Joint",
+                     "UK.OBIE.SortCodeAccountNumber", "20000087654321"),
+            [
+                balance(joint, "InterimAvailable", "Credit", "812.40", "GBP"),
+                balance(joint, "InterimBooked", "Credit", "790.10", "GBP"),
+            ],
+        ),
+    ]

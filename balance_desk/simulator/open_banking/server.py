@@ -27,6 +27,7 @@ from balance_desk.config import BANK_PRESETS, BankSettings
 from balance_desk.credentials import BankCredentials
 from balance_desk.simulator.base import LoopbackHTTPServer, LoopbackServer
 from balance_desk.simulator.certs import TlsFiles, make_tls_files
+from balance_desk.simulator.open_banking.consent_desk import ConsentDesk
 from balance_desk.simulator.open_banking.data import (
     SimAccount,
     default_accounts,
@@ -146,6 +147,9 @@ class BankSimulator(LoopbackServer):
         self.tls_refusals = 0
         self._tmp: Path | None = None
         self._tls: TlsFiles | None = None
+        self.desk = ConsentDesk(
+            audience=lambda: self.url, mint=self._mint_for_consent, drop_tokens=self._drop_tokens
+        )
 
     # --- lifecycle ------------------------------------------------------------------------------
 
@@ -153,6 +157,8 @@ class BankSimulator(LoopbackServer):
         self._tmp = Path(tempfile.mkdtemp(prefix="balance-desk-bank-sim-"))
         try:
             self._tls = make_tls_files(self._tmp, client_passphrase=self._passphrase)
+            self.desk.setup(self._tmp)
+            self.desk.page_server.start()
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.load_cert_chain(self._tls.server_cert, self._tls.server_key)
             context.load_verify_locations(self._tls.ca_cert)
@@ -186,6 +192,7 @@ class BankSimulator(LoopbackServer):
 
     def stop(self) -> None:
         super().stop()
+        self.desk.page_server.stop()
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
@@ -212,6 +219,32 @@ class BankSimulator(LoopbackServer):
             access, refresh, expires = self._mint(consent, lifetime_s, new_refresh=True)
         assert refresh is not None
         return SimTokens(access, refresh, client_id, expires)
+
+    def _mint_for_consent(self, consent: str) -> tuple[str, str | None, datetime]:
+        """The first tokens of a consent the holder approved (the code exchange)."""
+        with self._lock:
+            self._consents[consent] = _Consent(self.desk.client_id)
+            return self._mint(consent, None, new_refresh=True)
+
+    def _drop_tokens(self, consent: str) -> None:
+        """A revoked consent: its tokens stop working."""
+        with self._lock:
+            self._access = {t: v for t, v in self._access.items() if v[0] != consent}
+            self._refresh = {t: c for t, c in self._refresh.items() if c != consent}
+
+    def connection_settings(self, name: str, redirect_uri: str | None = None) -> BankSettings:
+        """A named connection to this simulator, as `bank connect` would save it."""
+        redirect = redirect_uri or self.desk.redirect_uris[0]
+        if redirect not in self.desk.redirect_uris:
+            self.desk.redirect_uris.append(redirect)
+        return self.client_settings().model_copy(update={
+            "name": name,
+            "auth_url": self.desk.auth_url,
+            "client_id": self.desk.client_id,
+            "signing_key_path": str(self.desk.signing_key_path),
+            "kid": self.desk.kid,
+            "redirect_uri": redirect,
+        })
 
     def _mint(
         self, consent: str, lifetime_s: int | None, *, new_refresh: bool
@@ -283,18 +316,24 @@ class BankSimulator(LoopbackServer):
     def fail(self, status: int | None, *, times: int | None = 1, **options: Any) -> None:
         self.add_fault(BankFault(status=status, times=times, **options))
 
-    def _answer(
+    def _answer(  # noqa: PLR0911 - one answer per kind of request
         self, method: str, target: str, path: str, headers: dict[str, str], body: bytes
     ) -> Reply:
         if method == "POST" and path == "/token":
-            return self._token(body)
-        if method != "GET":
+            form = {k: v[0] for k, v in parse_qs(body.decode("ascii", "replace")).items()}
+            return self.desk.token(form) or self._token(body)
+        parts = [unquote(p) for p in path.strip("/").split("/")]
+        if method not in ("GET", "POST", "DELETE") or (
+            method != "GET" and parts[0] != "account-access-consents"
+        ):
             return Reply(405, obie_error(405, "UK.OBIE.NotSupported", "Method not allowed"))
         if headers.get("x-fapi-financial-id") != self.financial_id:
             return Reply(403, obie_error(403, "UK.OBIE.Header.Invalid",
                                           "x-fapi-financial-id is missing or wrong"))
+        if parts[0] == "account-access-consents":
+            return self.desk.consent_api(method, parts, headers, body)
         consent = self._authorised(headers.get("authorization", ""))
-        if consent is None:
+        if consent is None or not self.desk.authorised(consent):
             return Reply(401, obie_error(401, "UK.OBIE.Resource.Unauthorized",
                                           "Access token is invalid or expired"))
         if "x-fapi-customer-ip-address" not in headers:

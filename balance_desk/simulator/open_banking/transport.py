@@ -93,3 +93,6 @@ class BankHandler(QuietHandler):
 
     def do_POST(self) -> None:
         self._serve("POST")
+
+    def do_DELETE(self) -> None:
+        self._serve("DELETE")

@@ -41,9 +41,10 @@ class QuotaLedger:
         *,
         limit: int = UNATTENDED_LIMIT,
         clock: Callable[[], datetime] = _now,
+        file_name: str = QUOTA_FILE,
     ) -> None:
-        self.path = directory / QUOTA_FILE
-        self._lock_path = directory / (QUOTA_FILE + ".lock")
+        self.path = directory / file_name
+        self._lock_path = directory / (file_name + ".lock")
         self.limit = limit
         self._clock = clock
         self._lock = threading.Lock()

@@ -21,10 +21,17 @@ import httpx
 from cryptography import x509
 from pydantic import TypeAdapter, ValidationError
 
-from balance_desk.config import BANK_PRESETS, BankSettings, atomic_write_text
+from balance_desk.config import BankSettings, atomic_write_text
 from balance_desk.credentials import CredentialStore
 from balance_desk.errors import ConfigError, InternalError, RateLimitedError, SourceError
-from balance_desk.model import AccountResult, BankAccount, BankBalance, BankResult, ErrorInfo
+from balance_desk.model import (
+    AccountResult,
+    BankAccount,
+    BankBalance,
+    BankResult,
+    ConnectionResult,
+    ErrorInfo,
+)
 from balance_desk.paths import move_aside
 from balance_desk.sources.base import SourceName
 from balance_desk.sources.http import Deadlines, check_api_root, error_without_secrets
@@ -36,7 +43,7 @@ from balance_desk.sources.open_banking.client import (
     ssl_context,
 )
 from balance_desk.sources.open_banking.parse import ParsedAccount, parse_account, parse_balance
-from balance_desk.sources.open_banking.quota import QuotaLedger
+from balance_desk.sources.open_banking.quota import QUOTA_FILE, QuotaLedger
 
 ACCOUNTS_CACHE_FILE = "bank-accounts.json"
 # Eight requests in flight: at 100-300 ms per answer that stays well under the bank's 100/s.
@@ -59,9 +66,17 @@ class QuotaSkip(Exception):
 
 
 def api_root_and_id(settings: BankSettings) -> tuple[str, str]:
-    if settings.preset in BANK_PRESETS:
-        return BANK_PRESETS[settings.preset]
-    return settings.url, settings.financial_id
+    return settings.api_root, settings.fapi_financial_id
+
+
+def accounts_file(settings: BankSettings) -> str:
+    """The file keeping the account list this connection's last fetch saw."""
+    return ACCOUNTS_CACHE_FILE.replace(".json", f"{settings.file_suffix}.json")
+
+
+def quota_file(settings: BankSettings) -> str:
+    """This connection's own ledger of unattended requests."""
+    return QUOTA_FILE.replace(".json", f"{settings.file_suffix}.json")
 
 
 class OpenBankingSource:
@@ -85,45 +100,84 @@ class OpenBankingSource:
         self._concurrency = max(1, concurrency)
         self._gate = RateGate(max_rate)
         self._clock = clock
-        self._ledger = QuotaLedger(data_dir, clock=clock)
+        self._ledger = QuotaLedger(data_dir, clock=clock, file_name=quota_file(settings))
+        self._entry = settings.entry
         self._lock = threading.Lock()
         self._customer_ip: str | None = None
 
     def is_configured(self) -> bool:
         try:
-            return self._store.get_bank() is not None
+            return self._store.get_bank(self._entry) is not None
         except ConfigError:
             return True  # something is stored; fetch() will say what is wrong with it
 
     def close(self) -> None:
         """Nothing to release: each fetch opens and closes its own connections."""
 
+    @property
+    def connection_name(self) -> str:
+        return self._settings.connection_name
+
+    @property
+    def is_named(self) -> bool:
+        """Connected through the consent flow (not the first bank of `keys set bank`)."""
+        return bool(self._settings.name)
+
     def fetch(self, *, user_present: bool) -> BankResult:
         with self._lock:
             self._secrets: set[str] = set()
+            self._consent_dates: tuple[datetime | None, datetime | None] = (None, None)
             try:
                 result = self._fetch(user_present)
             except SourceError as exc:
                 info = error_without_secrets(exc.to_info(), self._secrets)
-                log.warning("Bank fetch failed: %s", info.message)
-                return BankResult(status="error", error=info, fetched_at=self._clock())
+                log.warning("Bank fetch failed (%s): %s", self.connection_name, info.message)
+                result = BankResult(status="error", error=info, fetched_at=self._clock())
             except Exception as exc:  # a bug: this source's failure, never anyone else's
                 log.exception("Bank fetch failed unexpectedly")
                 failure = InternalError.from_bug(exc, "the bank")
-                return BankResult(status="error", error=failure.to_info(), fetched_at=self._clock())
-            return _without_secrets(result, self._secrets)
+                result = BankResult(
+                    status="error", error=failure.to_info(), fetched_at=self._clock()
+                )
+            return self._labelled(_without_secrets(result, self._secrets))
+
+    def _labelled(self, result: BankResult) -> BankResult:
+        """Each account names its connection; the result says how this connection went."""
+        name = self.connection_name
+        accounts = tuple(
+            a.model_copy(update={"account": a.account.model_copy(update={"connection": name})})
+            for a in result.accounts
+        )
+        line = ConnectionResult(
+            name=name,
+            status=result.status,
+            error=result.error,
+            consent_expires_at=self._consent_dates[0],
+            refresh_expires_at=self._consent_dates[1],
+        )
+        return result.model_copy(update={"accounts": accounts, "connections": (line,)})
+
+    def known_accounts(self) -> list[BankAccount]:
+        """The account list this connection's last successful fetch saw (for showing its
+        accounts as not refreshed when it fails); empty when there is none."""
+        path = self._data_dir / accounts_file(self._settings)
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+            accounts = _accounts_adapter.validate_python(doc.get("accounts"))
+        except (OSError, ValueError, AttributeError, ValidationError, RecursionError):
+            return []
+        return [a.model_copy(update={"connection": self.connection_name}) for a in accounts]
 
     # --- one fetch ------------------------------------------------------------------------------
 
     def _fetch(self, user_present: bool) -> BankResult:
-        creds = self._store.get_bank()
+        creds = self._store.get_bank(self._entry)
         settings = self._settings
         if creds is None:
             return BankResult(status="not_configured", fetched_at=self._clock())
+        self._consent_dates = (creds.consent_expires_at, creds.refresh_expires_at)
         # A server may echo our headers or form back: none of these may reach the screen.
-        self._secrets.update(
-            s for s in (creds.access_token, creds.refresh_token, creds.key_passphrase) if s
-        )
+        self._secrets.update(creds.secrets)
         if not settings.cert_path or not settings.key_path:
             raise ConfigError(
                 "The bank tokens are stored but no transport certificate is set: run "
@@ -155,7 +209,7 @@ class OpenBankingSource:
             financial_id=financial_id,
             context=context,
             credentials=creds,
-            save_credentials=self._store.set_bank,
+            save_credentials=lambda fresh: self._store.set_bank(fresh, self._entry),
             # One more than the workers: the account list pages load beside them.
             max_connections=self._concurrency + 1,
             gate=self._gate,
@@ -189,7 +243,7 @@ class OpenBankingSource:
     def _cached_accounts(self, identity: str) -> list[BankAccount] | None:
         """The account list the last fetch saw; None when there is none (it is then read from
         the bank). A damaged file is moved aside, and said so in the log."""
-        path = self._data_dir / ACCOUNTS_CACHE_FILE
+        path = self._data_dir / accounts_file(self._settings)
         try:
             text = path.read_text(encoding="utf-8")
         except OSError:
@@ -218,7 +272,9 @@ class OpenBankingSource:
             "accounts": _accounts_adapter.dump_python(accounts, mode="json"),
         }
         try:
-            atomic_write_text(self._data_dir / ACCOUNTS_CACHE_FILE, json.dumps(doc) + "\n")
+            atomic_write_text(
+                self._data_dir / accounts_file(self._settings), json.dumps(doc) + "\n"
+            )
         except OSError as exc:
             log.warning("Could not save the bank account list: %s", exc.strerror)
 
