@@ -15,6 +15,7 @@ import pytest
 from balance_desk.config import Settings
 from balance_desk.credentials import CredentialStore
 from balance_desk.errors import AuthError, ConfigError
+from balance_desk.model import BankResult
 from balance_desk.setup.bank_connect import (
     ConnectRequest,
     begin,
@@ -83,6 +84,7 @@ def test_the_request_object_is_ps256_with_every_claim_the_bank_checks(
     token = httpx.URL(pending.url).params["request"]
     assert jwt.get_unverified_header(token) == {"alg": "PS256", "kid": sim.desk.kid,
                                                 "typ": "JWT"}
+    assert sim.desk.public_key is not None
     claims = jwt.decode(token, sim.desk.public_key, algorithms=["PS256"], audience=sim.url)
     assert claims["response_type"] == "code id_token" and claims["scope"] == "accounts"
     assert claims["client_id"] == sim.desk.client_id
@@ -238,11 +240,12 @@ def test_two_banks_at_once_one_failing_never_hides_the_other(
         settings = Settings.load(data_home)
         (bank,) = build_sources(memory_store, settings, "bank", data_home)
         both = bank.fetch(user_present=True)
-        assert both.status == "ok"
+        assert isinstance(both, BankResult) and both.status == "ok"
         assert {a.account.connection for a in both.accounts} == {"Everyday", "Savings bank"}
         assert [c.name for c in both.connections] == ["Everyday", "Savings bank"]
         second.fail(500, times=None, path="/accounts")
         one_down = bank.fetch(user_present=True)
+    assert isinstance(one_down, BankResult)
     assert one_down.status == "error" and one_down.error is not None
     assert one_down.error.message.startswith("1 of 2 banks could not be read; Savings bank:")
     fresh = [a for a in one_down.accounts if a.account.connection == "Everyday"]
