@@ -27,6 +27,7 @@ from balance_desk.config import Settings
 from balance_desk.credentials import CredentialStore
 from balance_desk.errors import ConfigError
 from balance_desk.gui.keys.bank import BankPage
+from balance_desk.gui.keys.connections import ConnectionsPage
 from balance_desk.gui.keys.fields import message_label
 from balance_desk.gui.keys.page import SourcePage
 from balance_desk.gui.keys.revolut_x import RevolutXPage
@@ -84,9 +85,13 @@ class KeySetupDialog(QDialog):
         self.tabs = QTabWidget()
         self.revolut_x = RevolutXPage()
         self.bank = BankPage()
+        self.connections = ConnectionsPage(store, directory=directory)
+        self.connections.changed.connect(lambda _name: self.credentials_changed.emit("bank"))
         self.pages: dict[SourceName, SourcePage] = {"revolut_x": self.revolut_x, "bank": self.bank}
         self.tabs.addTab(self.revolut_x, "Revolut &X")
-        self.tabs.addTab(self.bank, "&Bank")
+        self.tabs.addTab(self.connections, "&Banks")
+        # Tokens obtained elsewhere (`keys set bank`): the first bank, as before.
+        self.tabs.addTab(self.bank, "Bank &tokens")
         layout.addWidget(self.tabs, 1)
         for name, page in self.pages.items():
             page.save_requested.connect(lambda n=name: self.save(n))
@@ -101,7 +106,8 @@ class KeySetupDialog(QDialog):
         self.show_source(initial)
 
     def show_source(self, name: SourceName) -> None:
-        self.tabs.setCurrentWidget(self.pages[name])
+        """The source's page; for the bank, the list of connections."""
+        self.tabs.setCurrentWidget(self.connections if name == "bank" else self.pages[name])
 
     # --- load ----------------------------------------------------------------------------------
 
@@ -115,6 +121,9 @@ class KeySetupDialog(QDialog):
             problem = page.load_from(self._store, self.settings)
             if problem and problem not in problems:
                 problems.append(problem)
+        problem = self.connections.reload()
+        if problem and problem not in problems:
+            problems.append(problem)
         self.set_keyring_problem("\n".join(problems) or None)
 
     def set_keyring_problem(self, text: str | None) -> None:
@@ -211,6 +220,7 @@ class KeySetupDialog(QDialog):
         # A test still running is abandoned; its thread ends at its own timeout.
         for page in self.pages.values():
             page.tester.cancel()
+        self.connections.close_tasks()
         super().done(result)
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -117,6 +117,7 @@ class LoopbackReceiver:
         self._landed: str | None = None
         self._server: ThreadingHTTPServer | None = None
         self._cancelled = False
+        self._stop_lock = threading.Lock()
 
     def start(self) -> LoopbackReceiver:
         receiver = self
@@ -191,7 +192,8 @@ class LoopbackReceiver:
             self.stop()
 
     def stop(self) -> None:
-        server, self._server = self._server, None
+        with self._stop_lock:
+            server, self._server = self._server, None
         if server is not None:
             server.shutdown()
             server.server_close()

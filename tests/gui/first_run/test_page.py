@@ -157,7 +157,7 @@ def test_every_way_to_set_up_keys_opens_the_one_dialog(
     assert first is not None and first.isVisible()
     window.set_up_keys_requested.emit("bank")  # the status bar's "not configured" link
     assert desktop._dialog is first
-    assert first.tabs.currentWidget() is first.bank
+    assert first.tabs.currentWidget() is first.connections
     desktop.tray.keys_action.trigger()
     assert desktop._dialog is first
     first.close()
