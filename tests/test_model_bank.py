@@ -133,6 +133,7 @@ def test_account_document_has_every_field_as_strings() -> None:
         "currency": "GBP",
         "account_type": None,
         "account_subtype": "CreditCard",
+        "connection": None,
         "status": "ok",
         "error": None,
         "next_allowed_at": None,

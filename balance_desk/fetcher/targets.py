@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from balance_desk.config import Settings
     from balance_desk.credentials import BankCredentials, RevolutXCredentials
     from balance_desk.history import History
+    from balance_desk.simulator.demo import DemoEnvironment
     from balance_desk.sources.base import SourceSet
 
 # Names a demo simulator ("revolut_x" or "bank") that answers every request with a 500: for
@@ -32,17 +33,43 @@ def demo_sources() -> SourceSet:
     chosen, _ = Settings.load_or_defaults()
     env = start_demo(base_currency=chosen.base_currency)
     try:
+        connect_demo_bank(env)
         failing = os.environ.get(DEMO_FAULT_ENV, "")
         if failing:
             simulator = getattr(env, failing, None)
             if simulator is not None:
                 simulator.fail(500, times=None)
         rates = RateBook(env.store, env.settings, env.rates_dir)
-        return SourceSet(build_sources(env.store, env.settings), env.close, rates,
-                         demo_history(env.settings.base))
+        # The demo's bank keeps its quota ledger and account list beside its rates, never in
+        # the user's data directory.
+        sources = build_sources(env.store, env.settings, directory=env.rates_dir)
+        return SourceSet(sources, env.close, rates, demo_history(env.settings.base))
     except BaseException:
         env.close()
         raise
+
+
+def connect_demo_bank(env: DemoEnvironment) -> None:
+    """The demo's bank is connected as a user would connect theirs: a consent, approved at the
+    simulated bank's page, exchanged for tokens (kept in the demo's in-memory keyring)."""
+    from balance_desk.config import BankSettings
+    from balance_desk.errors import SourceError
+    from balance_desk.setup.bank_connect import ConnectRequest, approved_credentials, begin
+    from balance_desk.simulator.open_banking.consent_desk import browse
+
+    if env.bank is None:
+        return
+    connection = env.bank.connection_settings("Revolut")
+    try:
+        pending = begin(ConnectRequest(connection))
+        creds = approved_credentials(pending, browse(pending.url))
+    except SourceError as exc:  # the demo still shows its bank, with tokens handed over
+        logging.getLogger(__name__).warning("The demo bank's consent failed: %s", exc)
+        return
+    env.store.set_bank(creds, connection.entry)
+    env.store.delete_bank()
+    env.settings.bank = BankSettings()
+    env.settings.bank_connections = [connection]
 
 
 def user_sources() -> SourceSet:

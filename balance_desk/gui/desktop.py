@@ -19,6 +19,7 @@ from balance_desk.config import Settings
 from balance_desk.gui.first_run.page import FirstRunPage, start_demo_process
 from balance_desk.gui.tray.balance_tray import BalanceTray, CloseToTray, toggle_window
 from balance_desk.model import BankResult, RevolutXResult
+from balance_desk.present.status_text import RENEW_LINK
 from balance_desk.present.tray_text import TrayModel
 from balance_desk.present.updates import SourceUpdate
 from balance_desk.sources.base import SourceName
@@ -96,6 +97,7 @@ class Desktop(QObject):
         self.tray.toggle_window_requested.connect(lambda: toggle_window(window))
         self.tray.privacy_toggled.connect(window.set_privacy)
         self.tray.setup_keys_requested.connect(lambda: self.open_key_setup(""))
+        self.tray.renew_requested.connect(lambda name: self.open_key_setup(RENEW_LINK + name))
         self.tray.quit_requested.connect(self.quit)
         window.privacy_changed.connect(self.tray.set_privacy)
         window.set_up_keys_requested.connect(self.open_key_setup)
@@ -187,6 +189,12 @@ class Desktop(QObject):
     # --- actions -------------------------------------------------------------------------------
 
     def open_key_setup(self, source: str = "") -> None:
+        if source.startswith(RENEW_LINK):  # a bank connection to approve again
+            name = source.removeprefix(RENEW_LINK)
+            self.open_key_setup("bank")
+            if self._dialog is not None:
+                self._dialog.connections.open_renew(name)
+            return
         if self._dialog is not None:
             self._dialog.show()
             self._dialog.raise_()

@@ -42,6 +42,9 @@ BANK_COLUMNS = (
     Column("As of", "time", "When the bank computed this balance (your local time)"),
     Column("Value", "amount", "Own money in your base currency, at the rate the Overview "
            "lists; a dash when there is no rate"),
+    Column("Bank", "text", "The bank connection the account is read through (type its name "
+           "in the filter to see only its accounts)", shown_by_default=False,
+           shown_when_varied=True),
 )
 AMOUNT_COLUMN = 4
 
@@ -96,6 +99,7 @@ def _balance_row(
         balance.amount_with_unused_credit,
         balance.date_time,
         value,
+        account.connection,
     )
     texts = (
         account.display_name,
@@ -110,6 +114,7 @@ def _balance_row(
         number.money(balance.amount_with_unused_credit, currency),
         local_time(balance.date_time),
         MISSING if value is None or prices is None else number.money(value, prices.base),
+        account.connection or "",
     )
     return make_row(
         BANK_COLUMNS,
@@ -148,13 +153,13 @@ def _problem_row(account: BankAccount, problem: str) -> TableRow:
         account.display_name,
         account.account_subtype,
         problem,
-        None, None, account.currency, None, None, None, None, None, None,
+        None, None, account.currency, None, None, None, None, None, None, account.connection,
     )
     texts = (
         account.display_name,
         account.account_subtype or MISSING,
         problem,
-        "", "", account.currency or "", "", "", "", "", "", "",
+        "", "", account.currency or "", "", "", "", "", "", "", account.connection or "",
     )
     return make_row(
         BANK_COLUMNS,

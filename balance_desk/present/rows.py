@@ -23,6 +23,9 @@ class Column:
     tooltip: str = ""
     # Shown until the user chooses otherwise (the header's menu lists every column).
     shown_by_default: bool = True
+    # A hidden column that appears by itself once its rows differ (the bank connection, when
+    # several banks are connected).
+    shown_when_varied: bool = False
 
     @property
     def numeric(self) -> bool:

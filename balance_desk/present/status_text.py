@@ -7,7 +7,7 @@ Everything a server sent is HTML-escaped before it reaches rich text.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from html import escape
 from typing import TYPE_CHECKING, Literal
 
@@ -22,6 +22,25 @@ if TYPE_CHECKING:
 NoticeKind = Literal["info", "warning", "error", "demo"]
 
 SETUP_LINK = "setup:"
+# "renew:<connection>": approve a bank connection's consent again (the key dialog's wizard).
+RENEW_LINK = "renew:"
+RENEW_WARNING = timedelta(days=7)
+
+
+def renewals(result: object, now: datetime) -> list[tuple[str, str]]:
+    """The bank connections to renew, each with why in words: the consent or refresh token
+    lapses within seven days (or has lapsed), or the bank refused the tokens."""
+    wanted: list[tuple[str, str]] = []
+    for line in getattr(result, "connections", ()):
+        lapses = line.lapses_at
+        if line.status == "error" and line.error is not None and line.error.kind == "auth":
+            wanted.append((line.name, f"the bank refused the tokens of '{line.name}'"))
+        elif lapses is not None and lapses <= now:
+            wanted.append((line.name, f"the consent of '{line.name}' has lapsed"))
+        elif lapses is not None and lapses - now <= RENEW_WARNING:
+            wanted.append((line.name, f"the consent of '{line.name}' lapses on "
+                                      f"{lapses.astimezone():%d %b}"))
+    return wanted
 
 
 def error_parts(error: ErrorInfo) -> list[str]:
@@ -78,7 +97,11 @@ def status_text(update: SourceUpdate, now: datetime) -> tuple[str, str]:
     if schedule:
         bits.append(schedule)
     plain = f"{title}: " + " · ".join(bits)
-    return escape(plain), plain
+    html = escape(plain)
+    for name, why in renewals(update.result, now):
+        plain += f" · {why}: Renew…"
+        html += f" · {escape(why)}: <a href='{RENEW_LINK}{escape(name)}'>Renew…</a>"
+    return html, plain
 
 
 @dataclass(frozen=True, slots=True)

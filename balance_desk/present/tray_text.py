@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal
 
 from balance_desk.model import BankResult, ErrorInfo, RevolutXResult
 from balance_desk.money import PRIVACY_MASK, exact_add, grouped
+from balance_desk.present.status_text import renewals
 from balance_desk.present.updates import SOURCE_TITLES
 from balance_desk.sources.base import SourceName
 
@@ -55,6 +56,8 @@ class SourceTrack:
     last_good: SourceResult | None = None
     failing: ErrorInfo | None = None  # the latest attempt's error; None when it succeeded
     interval: timedelta = timedelta(seconds=30)
+    # The latest result, successful or not (which bank connections want renewing).
+    latest: SourceResult | None = None
 
 
 def crypto_totals(result: RevolutXResult) -> dict[str, Decimal]:
@@ -148,6 +151,8 @@ def tooltip_text(
             continue
         note = " (not current)" if state == "stale" else ""
         lines.append(f"{title}, updated {_time(good.fetched_at)}{note}")
+        latest = track.latest if track.latest is not None else good
+        lines.extend(f"  Renew: {why}" for _name, why in renewals(latest, now))
         totals = format_totals(totals_of(good), privacy)
         lines.extend(f"  {line}" for line in totals or ["no balances"])
     return "\n".join(lines)
@@ -180,6 +185,7 @@ class TrayModel:
         """Take a source's latest result; return the notifications it calls for."""
         track = self.tracks[name]
         track.refreshing = False
+        track.latest = result
         title = SOURCE_TITLES[name]
         if result.status == "not_configured":
             track.configured = False
@@ -221,6 +227,10 @@ class TrayModel:
 
     def state(self, now: datetime) -> TrayState:
         return tray_state(self.tracks.values(), now)
+
+    def renewals(self, now: datetime) -> list[tuple[str, str]]:
+        latest = self.tracks["bank"].latest
+        return renewals(latest, now) if latest is not None else []
 
     def tooltip(self, now: datetime) -> str:
         return tooltip_text(

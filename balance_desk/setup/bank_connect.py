@@ -273,6 +273,30 @@ def finish(
     neither) and the accounts read once, user present."""
     request = pending.request
     s = request.settings
+    creds = approved_credentials(pending, landed, deadlines=deadlines)
+    _save(store, creds, s, pending.previous, directory)
+    note = None
+    old = pending.previous
+    if old is not None and old.consent_id and old.consent_id != creds.consent_id:
+        note = _revoke_quietly(request, old.consent_id, deadlines)
+    from balance_desk.paths import data_dir
+    from balance_desk.sources.open_banking.source import OpenBankingSource
+
+    source = OpenBankingSource(store, s, directory or data_dir(), deadlines=deadlines)
+    try:
+        result = source.fetch(user_present=True)
+    finally:
+        source.close()
+    return Connected(request.name, result, note)
+
+
+def approved_credentials(
+    pending: PendingConnection, landed: str, *, deadlines: Deadlines | None = None
+) -> BankCredentials:
+    """Steps 5 and 6: the address the browser landed on checked, the code exchanged; the
+    connection's secrets, not yet stored."""
+    request = pending.request
+    s = request.settings
     code = code_from_redirect(landed, pending.state, s.redirect_uri)
     with _client(request, deadlines) as client:
         try:
@@ -280,7 +304,7 @@ def finish(
         except SourceError as exc:
             raise _scrubbed(exc, client.secrets | set(request.secrets) | {code}) from None
     consent = pending.consent
-    creds = BankCredentials(
+    return BankCredentials(
         access_token=tokens.access_token,
         refresh_token=tokens.refresh_token,
         client_id=s.client_id,
@@ -292,20 +316,6 @@ def finish(
         refresh_expires_at=tokens.refresh_expires_at,
         signing_key_passphrase=request.signing_key_passphrase,
     )
-    _save(store, creds, s, pending.previous, directory)
-    note = None
-    old = pending.previous
-    if old is not None and old.consent_id and old.consent_id != consent.consent_id:
-        note = _revoke_quietly(request, old.consent_id, deadlines)
-    from balance_desk.paths import data_dir
-    from balance_desk.sources.open_banking.source import OpenBankingSource
-
-    source = OpenBankingSource(store, s, directory or data_dir(), deadlines=deadlines)
-    try:
-        result = source.fetch(user_present=True)
-    finally:
-        source.close()
-    return Connected(request.name, result, note)
 
 
 def _save(

@@ -262,6 +262,7 @@ class BreakdownPane(QWidget):
         if rows and not self._sized:
             self._sized = True
             self.fit_columns(rows)
+        self._show_varied(rows)
         self._current_changed(self.view.currentIndex())
 
     def fit_columns(self, rows: Sequence[TableRow]) -> None:
@@ -287,6 +288,7 @@ class BreakdownPane(QWidget):
     # --- columns -------------------------------------------------------------------------------
 
     def _set_up_columns(self, columns: Sequence[Column]) -> None:
+        self._auto_shown: set[int] = set()
         self.every_digit = False
         self._natural = []
         self._sharing = False
@@ -297,6 +299,16 @@ class BreakdownPane(QWidget):
         self.view.resized.connect(self.share_spare_width)
         for column, spec in enumerate(columns):
             self.view.setColumnHidden(column, not spec.shown_by_default)
+
+    def _show_varied(self, rows: Sequence[TableRow]) -> None:
+        """Show, once, a column that appears by itself when its rows differ (several banks)."""
+        for column, spec in enumerate(self.model.columns):
+            if not spec.shown_when_varied or column in self._auto_shown:
+                continue
+            if len({row.texts[column] for row in rows}) > 1:
+                self._auto_shown.add(column)
+                self.fit_columns(rows)
+                self._show_column(column, True)
 
     def natural_widths(self) -> tuple[int, ...]:
         return tuple(self._natural)

@@ -38,6 +38,8 @@ class BalanceTray(QObject):
     toggle_window_requested = Signal()
     privacy_toggled = Signal(bool)
     setup_keys_requested = Signal()
+    # A bank connection (by name) to approve again.
+    renew_requested = Signal(str)
     quit_requested = Signal()
     # For tests and screen readers: the last notification shown (title, message).
     notified = Signal(str, str)
@@ -63,6 +65,9 @@ class BalanceTray(QObject):
         self.privacy_action.setChecked(self.model.privacy)
         self.privacy_action.toggled.connect(self._privacy_toggled)
         self.keys_action = self._action("Set up &keys…", self.setup_keys_requested.emit)
+        # "Renew <bank>…" when a bank connection's consent lapses soon or was refused.
+        self.renew_action = self._action("&Renew bank consent…", self._renew)
+        self.renew_action.setVisible(False)
         self.menu.addSeparator()
         self.quit_action = self._action("&Quit", self.quit_requested.emit)
 
@@ -130,7 +135,15 @@ class BalanceTray(QObject):
     def record(self, name: SourceName, result: SourceResult) -> None:
         for note in self.model.record(name, result):
             self.notify(note)
+        wanted = self.model.renewals(self._clock())
+        self.renew_action.setVisible(bool(wanted))
+        if wanted:
+            self.renew_action.setText(f"&Renew {wanted[0][0]}…")
+            self.renew_action.setData(wanted[0][0])
         self.refresh_view()
+
+    def _renew(self) -> None:
+        self.renew_requested.emit(str(self.renew_action.data()))
 
     # --- outputs -------------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
-from balance_desk.present.status_text import SETUP_LINK, status_text
+from balance_desk.present.status_text import RENEW_LINK, SETUP_LINK, status_text
 from balance_desk.present.updates import SourceUpdate
 from balance_desk.sources.base import SourceName
 
@@ -78,5 +78,6 @@ class SourceStatusLabel(QLabel):
         self.setText(escape(elide_words(self.plain, width, metrics.horizontalAdvance)))
 
     def _link(self, link: str) -> None:
-        if link.startswith(SETUP_LINK):
+        if link.startswith((SETUP_LINK, RENEW_LINK)):
+            # "renew:<name>" opens the key dialog at that bank connection's renewal.
             self.set_up_keys_requested.emit(link.removeprefix(SETUP_LINK))

@@ -8,6 +8,7 @@ the redirect (through a loopback listener's fragment-forwarding page, as a brows
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
@@ -38,9 +39,10 @@ def _error(status: int, error: str, description: str) -> Reply:
 
 
 def _obie(status: int, message: str) -> Reply:
-    from balance_desk.simulator.open_banking.server import obie_error
-
-    return Reply(status, obie_error(status, "UK.OBIE.Field.Invalid", message))
+    """An OBIE error body (as `server.obie_error` writes them; that module imports this one)."""
+    body = {"Code": str(status), "Id": f"err-{secrets.token_hex(4)}", "Message": message,
+            "Errors": [{"ErrorCode": "UK.OBIE.Field.Invalid", "Message": message}]}
+    return Reply(status, json.dumps(body).encode())
 
 
 def _iso(moment: datetime) -> str:
@@ -84,9 +86,16 @@ class _Ticket:
     nonce: str
 
 
+@functools.cache
+def _signing_key() -> rsa.RSAPrivateKey:
+    """One RSA key per process: making one costs a tenth of a second, and every simulated bank
+    of a run may share it (each still writes its own file)."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
 def make_signing_key(directory: Path) -> tuple[Path, rsa.RSAPublicKey]:
     """The third party's request-object signing key (RSA 2048), as a PEM file."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    key = _signing_key()
     path = directory / "signing.key"
     path.write_bytes(
         key.private_bytes(

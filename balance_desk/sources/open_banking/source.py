@@ -36,6 +36,7 @@ from balance_desk.paths import move_aside
 from balance_desk.sources.base import SourceName
 from balance_desk.sources.http import Deadlines, check_api_root, error_without_secrets
 from balance_desk.sources.open_banking.client import (
+    NEW_CONSENT,
     BankClient,
     Presence,
     RateGate,
@@ -144,6 +145,16 @@ class OpenBankingSource:
     def _labelled(self, result: BankResult) -> BankResult:
         """Each account names its connection; the result says how this connection went."""
         name = self.connection_name
+        if self.is_named and result.error is not None and NEW_CONSENT in result.error.message:
+            # This connection was made in the app: renewing it is one click away.
+            words = result.error.message.replace(
+                NEW_CONSENT,
+                f"Renew the connection: Keys… → Banks → Renew…, or `balance-desk bank renew "
+                f"{name}`.",
+            )
+            result = result.model_copy(
+                update={"error": result.error.model_copy(update={"message": words})}
+            )
         accounts = tuple(
             a.model_copy(update={"account": a.account.model_copy(update={"connection": name})})
             for a in result.accounts

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from PySide6.QtWidgets import QTableWidget
 from pytestqt.qtbot import QtBot
 
 from balance_desk.config import Settings
@@ -54,6 +55,12 @@ def dialog(
     return dlg
 
 
+def cell(table: QTableWidget, column: int) -> str:
+    item = table.item(0, column)
+    assert item is not None
+    return item.text()
+
+
 def fill(wizard: ConnectWizard, sim: BankSimulator, name: str, redirect: str | None = None) -> None:
     connection = sim.connection_settings(name, redirect)
     wizard.name.setText(name)
@@ -91,12 +98,12 @@ def test_connect_by_pasting_the_address_then_the_list_shows_it(
     assert "Accounts it can read (7)" in wizard.summary.text()
     assert "Main GBP (GBP)" in wizard.summary.text()
     wizard.next_button.click()  # Done
-    assert page.table.rowCount() == 1 and page.table.item(0, 0).text() == "Everyday"
-    assert page.table.item(0, 3).text() == "authorised"
+    assert page.table.rowCount() == 1 and cell(page.table, 0) == "Everyday"
+    assert cell(page.table, 3) == "authorised"
     creds = memory_store.get_bank("bank:Everyday")
     assert creds is not None and creds.consent_id is not None
-    assert creds.consent_id[:6] in page.table.item(0, 2).text()
-    shown = " ".join(page.table.item(0, c).text() for c in range(page.table.columnCount()))
+    assert creds.consent_id[:6] in cell(page.table, 2)
+    shown = " ".join(cell(page.table, c) for c in range(page.table.columnCount()))
     assert creds.access_token not in shown and str(creds.refresh_token) not in shown
 
 
@@ -199,7 +206,11 @@ def test_disconnect_asks_before_forgetting_when_the_bank_is_unreachable(
     page = dialog.connections
     answers = [True, False]  # yes, disconnect; then no, keep it when the bank cannot be asked
     asked: list[str] = []
-    page.confirm = lambda text: (asked.append(text), answers.pop(0))[1]
+    def confirm(text: str) -> bool:
+        asked.append(text)
+        return answers.pop(0)
+
+    page.confirm = confirm
     sim.stop()
     page.disconnect_selected()
     qtbot.waitUntil(lambda: "Nothing was removed" in page.status.text(), timeout=30_000)

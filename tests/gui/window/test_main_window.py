@@ -417,20 +417,23 @@ def test_the_column_menu_hides_and_shows_columns_and_they_are_remembered(
     first = start_app(qtbot, demo_env)
     first.wait_done(qtbot)
     bank = first.window.bank_pane
+    # One bank connected: the Bank column stays hidden until there are several.
     assert bank.hidden_columns() == [
-        "Subtype", "Included credit", "Unused credit", "With unused credit"
+        "Subtype", "Included credit", "Unused credit", "With unused credit", "Bank"
     ]
     menu = bank.column_menu()
     actions = {a.text(): a for a in menu.actions() if a.text()}
     assert not actions["Account"].isEnabled()  # the rows need their name
     actions["Unused credit"].trigger()
     actions["Subtype"].trigger()
-    assert bank.hidden_columns() == ["Included credit", "With unused credit"]
+    assert bank.hidden_columns() == ["Included credit", "With unused credit", "Bank"]
     first.controller.shutdown()
 
     second = start_app(qtbot, demo_env)
     second.wait_done(qtbot)
-    assert second.window.bank_pane.hidden_columns() == ["Included credit", "With unused credit"]
+    assert second.window.bank_pane.hidden_columns() == [
+        "Included credit", "With unused credit", "Bank"
+    ]
     second.controller.shutdown()
 
 

@@ -205,7 +205,7 @@ def test_revocation_stops_the_tokens_and_removes_the_connection(
     (bank,) = [s for s in build_sources(memory_store, settings, "bank", data_home)]
     result = bank.fetch(user_present=True)
     assert result.status == "error" and result.error is not None
-    assert "consent" in result.error.message
+    assert "Renew the connection" in result.error.message
     remove_locally(settings, "B", memory_store, data_home)
     assert memory_store.get_bank("bank:B") is None
     assert Settings.load(data_home).connections() == []
