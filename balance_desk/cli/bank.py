@@ -216,15 +216,29 @@ def _list(settings: Settings, store: CredentialStore, out: TextIO) -> int:
         print("No bank is connected. Connect one with `balance-desk bank connect` "
               "(see --help).", file=out)
         return EXIT_OK
-    for info in infos:
-        print(info.name, file=out)
-        print(f"  Bank:            {info.bank}", file=out)
-        print(f"  Status:          {info.status}", file=out)
-        print(f"  Consent:         {short_id(info.consent_id)}", file=out)
-        print(f"  Created:         {_day(info.created_at)}", file=out)
-        print(f"  Consent expires: {_day(info.consent_expires_at, 'when revoked')}", file=out)
-        print(f"  Refresh token:   {_day(info.refresh_expires_at, 'no stated expiry')}", file=out)
+    print("\n".join(connection_lines(settings, store)), file=out)
     return EXIT_OK
+
+
+def connection_lines(
+    settings: Settings, store: CredentialStore, *, only_named: bool = False
+) -> list[str]:
+    """Each connection's consent in words (`bank list` and `keys show`): never a secret."""
+    named = {c.connection_name for c in settings.connections() if c.name}
+    lines: list[str] = []
+    for info in connection_infos(settings, store):
+        if only_named and info.name not in named:
+            continue
+        lines += [
+            f"  {info.name}",
+            f"    Bank:            {info.bank}",
+            f"    Status:          {info.status}",
+            f"    Consent:         {short_id(info.consent_id)}",
+            f"    Created:         {_day(info.created_at)}",
+            f"    Consent expires: {_day(info.consent_expires_at, 'when revoked')}",
+            f"    Refresh token:   {_day(info.refresh_expires_at, 'no stated expiry')}",
+        ]
+    return lines
 
 
 def _day(moment: datetime | None, none: str = "—") -> str:

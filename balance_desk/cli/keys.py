@@ -41,9 +41,15 @@ def _show_revolut_x(store: CredentialStore, settings: Settings) -> list[str]:
 
 
 def _show_bank(store: CredentialStore, settings: Settings) -> list[str]:
+    from balance_desk.cli.bank import connection_lines
     from balance_desk.cli.keys_bank import show_lines
 
-    return show_lines(settings.bank, store)
+    named = [c for c in settings.connections() if c.name]
+    lines = show_lines(settings.bank, store)
+    if named:
+        lines += ["Bank connections (balance-desk bank list)", *connection_lines(settings, store,
+                                                                              only_named=True)]
+    return lines
 
 
 def _delete_revolut_x(store: CredentialStore) -> None:

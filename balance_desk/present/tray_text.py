@@ -152,6 +152,14 @@ def tooltip_text(
         note = " (not current)" if state == "stale" else ""
         lines.append(f"{title}, updated {_time(good.fetched_at)}{note}")
         latest = track.latest if track.latest is not None else good
+        connections = getattr(latest, "connections", ())
+        if len(connections) > 1:  # several banks: each reports
+            lines.extend(
+                f"  {c.name}: " + ("ok" if c.status == "ok" else
+                                   ERROR_WORDS.get(c.error.kind, "failed") if c.error else
+                                   c.status.replace("_", " "))
+                for c in connections
+            )
         lines.extend(f"  Renew: {why}" for _name, why in renewals(latest, now))
         totals = format_totals(totals_of(good), privacy)
         lines.extend(f"  {line}" for line in totals or ["no balances"])

@@ -220,7 +220,6 @@ def begin(
     *,
     previous: BankCredentials | None = None,
     deadlines: Deadlines | None = None,
-    clock: type[datetime] | None = None,
 ) -> PendingConnection:
     """Steps 1 to 4: a consent at the bank and the address where the holder approves it."""
     s = request.settings

@@ -132,6 +132,8 @@ def test_connect_by_pasting_the_address_back_then_list_renew_disconnect(
     secrets = [*_secrets_in(real_keyring_store, "Everyday"), code]
     listed = _cli(data_home, "bank", "list")
     assert "Everyday" in listed.stdout and "authorised" in listed.stdout
+    shown = _cli(data_home, "keys", "show")
+    assert "Bank connections" in shown.stdout and "Everyday" in shown.stdout
     consent = real_keyring_store.get_bank("bank:Everyday")
     assert consent is not None and consent.consent_id
     assert consent.consent_id[:6] in listed.stdout
@@ -151,7 +153,7 @@ def test_connect_by_pasting_the_address_back_then_list_renew_disconnect(
     assert sim.desk.consents[str(renewed.consent_id)].status == "Revoked"
     assert real_keyring_store.get_bank("bank:Everyday") is None
     assert "No bank is connected" in _cli(data_home, "bank", "list").stdout
-    texts = [out, err, listed.stdout, gone.stdout, *run.cmdlines, *renew.cmdlines]
+    texts = [out, err, listed.stdout, shown.stdout, gone.stdout, *run.cmdlines, *renew.cmdlines]
     assert _leaks(data_home, texts, secrets) == []
 
 

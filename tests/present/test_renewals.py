@@ -45,3 +45,18 @@ def test_the_status_bar_links_to_renewing_and_the_tray_says_so() -> None:
     tray.record("bank", result)
     assert "Renew: the consent of 'Everyday' lapses on" in tray.tooltip(NOW)
     assert tray.renewals(NOW)[0][0] == "Everyday"
+
+
+def test_the_tray_reports_each_bank_when_there_are_several() -> None:
+    result = BankResult(status="error", fetched_at=NOW, error=ErrorInfo(kind="network",
+                        message="1 of 2 banks could not be read"), connections=(
+        ConnectionResult(name="Everyday", status="ok"),
+        ConnectionResult(name="Savings", status="error",
+                         error=ErrorInfo(kind="network", message="down")),
+    ))
+    tray = TrayModel()
+    tray.record("bank", _result(ConnectionResult(name="Everyday", status="ok"),
+                                ConnectionResult(name="Savings", status="ok")))
+    tray.record("bank", result)
+    tip = tray.tooltip(NOW)
+    assert "  Everyday: ok" in tip and "  Savings: " in tip and "Savings: ok" not in tip

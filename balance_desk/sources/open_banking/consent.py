@@ -21,11 +21,12 @@ from urllib.parse import quote, urlencode
 import httpx
 
 from balance_desk import __version__
-from balance_desk.errors import AuthError, ConfigError, ProtocolError, SourceError
+from balance_desk.errors import AuthError, ConfigError, ProtocolError, ServerError, SourceError
 from balance_desk.sources.http import (
     DEFAULT_TIMEOUT,
     Deadlines,
     client_transports,
+    read_capped,
     request_deadline,
     server_words,
     with_deadlines,
@@ -209,8 +210,6 @@ class ConsentClient:
                 request_deadline(self._deadlines.request_s),
                 self._http.stream("POST", url, data=form, headers=headers) as response,
             ):
-                from balance_desk.sources.http import read_capped
-
                 body = read_capped(response, service="The bank")
         except httpx.TransportError as exc:
             raise transport_error(exc, url) from exc
@@ -224,8 +223,6 @@ class ConsentClient:
     def _call(
         self, method: str, path: str, token: str, json_body: Any = None
     ) -> tuple[int, bytes]:
-        from balance_desk.sources.http import read_capped
-
         url = httpx.URL(self.api_root + path)
         headers = {
             "Authorization": f"Bearer {token}",
@@ -272,8 +269,6 @@ class ConsentClient:
                     f"used{said}. Start the connection again.", **common
                 )
             return AuthError(f"The bank refused to {what}{said}.", **common)
-        from balance_desk.errors import ServerError
-
         return ServerError(f"The bank could not {what} (HTTP {status}){said}.", **common)
 
 
