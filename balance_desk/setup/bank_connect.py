@@ -364,22 +364,29 @@ def _revoke_quietly(
 # --- renew, disconnect, list -------------------------------------------------------------------
 
 
+def _stored(
+    settings: Settings, name: str, store: CredentialStore
+) -> tuple[BankSettings, BankCredentials | None]:
+    """The connection named `name` and its secrets (None when missing or damaged)."""
+    connection = settings.connection(name)
+    if connection is None:
+        raise ConfigError(f"There is no bank connection named '{name}'. {names_words(settings)}")
+    try:
+        return connection, store.get_bank(connection.entry)
+    except ConfigError:
+        return connection, None
+
+
 def renewal_request(
     settings: Settings, name: str, store: CredentialStore
 ) -> tuple[ConnectRequest, BankCredentials | None]:
     """The request that connects `name` again, as it was set up, and its current secrets."""
-    connection = settings.connection(name)
-    if connection is None:
-        raise ConfigError(f"There is no bank connection named '{name}'. {names_words(settings)}")
+    connection, old = _stored(settings, name, store)
     if not connection.signing_key_path or not connection.kid or not connection.redirect_uri:
         raise ConfigError(
             f"The connection '{name}' was set up with tokens obtained elsewhere (keys set bank): "
             "connect it with `balance-desk bank connect` to renew it from the app."
         )
-    try:
-        old = store.get_bank(connection.entry)
-    except ConfigError:
-        old = None
     request = ConnectRequest(
         settings=connection,
         key_passphrase=old.key_passphrase if old else None,
@@ -406,29 +413,17 @@ def revoke_at_bank(
 ) -> bool:
     """DELETE the consent at the bank (step one of disconnecting); raises when the bank cannot be
     reached or refuses, so that the caller can ask before removing locally."""
-    request, old = renewal_request_for_revoke(settings, name, store)
+    connection, old = _stored(settings, name, store)
     if old is None or not old.consent_id:
         return False
+    if not connection.client_id and old.client_id:
+        connection = connection.model_copy(update={"client_id": old.client_id})
+    request = ConnectRequest(connection, old.key_passphrase)
     with _client(request, deadlines) as client:
         try:
             return client.revoke(client.client_token(), old.consent_id)
         except SourceError as exc:
             raise _scrubbed(exc, client.secrets | set(old.secrets)) from None
-
-
-def renewal_request_for_revoke(
-    settings: Settings, name: str, store: CredentialStore
-) -> tuple[ConnectRequest, BankCredentials | None]:
-    connection = settings.connection(name)
-    if connection is None:
-        raise ConfigError(f"There is no bank connection named '{name}'. {names_words(settings)}")
-    try:
-        old = store.get_bank(connection.entry)
-    except ConfigError:
-        old = None
-    if not connection.client_id and old is not None and old.client_id:
-        connection = connection.model_copy(update={"client_id": old.client_id})
-    return ConnectRequest(connection, old.key_passphrase if old else None), old
 
 
 def remove_locally(
