@@ -50,22 +50,14 @@ def demo_sources() -> SourceSet:
 
 
 def connect_demo_bank(env: DemoEnvironment) -> None:
-    """The demo's bank is connected as a user would connect theirs: a consent, approved at the
-    simulated bank's page, exchanged for tokens (kept in the demo's in-memory keyring)."""
+    """The demo starts as a returning user does: its bank connected a month ago through the
+    consent flow, the tokens in the demo's in-memory keyring (so the Banks page shows a real
+    consent, and Renew… runs the whole flow against the simulated bank)."""
     from balance_desk.config import BankSettings
-    from balance_desk.errors import SourceError
-    from balance_desk.setup.bank_connect import ConnectRequest, approved_credentials, begin
-    from balance_desk.simulator.open_banking.consent_desk import browse
 
     if env.bank is None:
         return
-    connection = env.bank.connection_settings("Revolut")
-    try:
-        pending = begin(ConnectRequest(connection))
-        creds = approved_credentials(pending, browse(pending.url))
-    except SourceError as exc:  # the demo still shows its bank, with tokens handed over
-        logging.getLogger(__name__).warning("The demo bank's consent failed: %s", exc)
-        return
+    connection, creds = env.bank.connected("Revolut")
     env.store.set_bank(creds, connection.entry)
     env.store.delete_bank()
     env.settings.bank = BankSettings()

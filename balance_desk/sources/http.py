@@ -4,10 +4,12 @@ messages for transport failures and retry back-off. Nothing here knows a particu
 from __future__ import annotations
 
 import ipaddress
+import os
 import random
 import re
 import socket
 import ssl
+import threading
 import time
 import urllib.request
 from collections.abc import Iterable, Iterator
@@ -220,13 +222,53 @@ def check_api_root(url: str, *, service: str) -> str:
     return text.rstrip("/")
 
 
-def tls_verify(ca_bundle: str | None, *, service: str) -> ssl.SSLContext | bool:
-    """Verification is always on; a CA bundle only adds the authorities a proxy or test uses."""
+# Verifying client contexts, one per set of authorities and version of their file: loading a
+# bundle (certifi's is 300 KB) costs about 10 ms, and every client would otherwise load it again.
+# Shared between clients and threads, never changed once made.
+_VERIFY_CONTEXTS: dict[tuple[str, str, int, int, int], ssl.SSLContext] = {}
+_VERIFY_LOCK = threading.Lock()
+
+
+def verify_context(*, cafile: str | None = None, capath: str | None = None) -> ssl.SSLContext:
+    """A client context that verifies servers against `cafile` or `capath` (certifi's bundle
+    when neither), made once per process for each version of the file."""
+    import certifi
+
+    where = cafile or capath or certifi.where()
+    stamp = os.stat(where)  # a missing file raises here, as loading it would
+    key = ("dir" if capath and not cafile else "file", where, stamp.st_ino, stamp.st_mtime_ns,
+           stamp.st_size)
+    with _VERIFY_LOCK:
+        context = _VERIFY_CONTEXTS.get(key)
+        if context is None:
+            if key[0] == "dir":
+                context = ssl.create_default_context(capath=where)
+            else:
+                context = ssl.create_default_context(cafile=where)
+            _VERIFY_CONTEXTS[key] = context
+    return context
+
+
+def tls_verify(
+    ca_bundle: str | None, *, service: str, trust_env: bool = True
+) -> ssl.SSLContext:
+    """Verification is always on; a CA bundle only adds the authorities a proxy or test uses.
+    Without one: SSL_CERT_FILE or SSL_CERT_DIR when `trust_env` (as httpx would), else
+    certifi's."""
     if not ca_bundle:
-        return True
+        cert_file = os.environ.get("SSL_CERT_FILE") if trust_env else None
+        cert_dir = os.environ.get("SSL_CERT_DIR") if trust_env else None
+        try:
+            return verify_context(cafile=cert_file or None,
+                                  capath=None if cert_file else cert_dir or None)
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigError(
+                f"The certificate authorities that SSL_CERT_FILE or SSL_CERT_DIR name cannot "
+                f"be read ({exc}); {service} cannot be verified."
+            ) from exc
     path = Path(ca_bundle).expanduser()
     try:
-        return ssl.create_default_context(cafile=str(path))
+        return verify_context(cafile=str(path))
     except FileNotFoundError as exc:
         raise ConfigError(f"The {service} CA bundle {path} does not exist.") from exc
     except (OSError, ssl.SSLError) as exc:
@@ -251,7 +293,7 @@ def make_transport(
     url = httpx.URL(api_root)
     loopback = is_loopback_host(url.host)
     return httpx.HTTPTransport(
-        verify=tls_verify(ca_bundle, service=service),
+        verify=tls_verify(ca_bundle, service=service, trust_env=not loopback),
         proxy=environment_proxy(url),
         trust_env=not loopback,  # SSL_CERT_FILE and friends
     )

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import ssl
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
-from balance_desk.sources.http import MAX_RETRY_AFTER, retry_after, server_words, when_words
+from balance_desk.errors import ConfigError
+from balance_desk.sources.http import (
+    MAX_RETRY_AFTER,
+    retry_after,
+    server_words,
+    tls_verify,
+    when_words,
+)
 
 NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
 
@@ -88,3 +98,39 @@ def test_a_chunked_answer_without_a_length_is_cut_off_at_the_cap() -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def _bundle(path: Path, common_name: str) -> Path:
+    from balance_desk.simulator.certs import make_ca, write_cert
+
+    return write_cert(path, make_ca(common_name).cert)
+
+
+def _authorities(context: ssl.SSLContext) -> set[str]:
+    return {str(dict(entry[0] for entry in ca["subject"]).get("commonName"))
+            for ca in context.get_ca_certs()}
+
+
+def test_a_ca_bundle_is_loaded_once_and_again_when_the_file_changes(tmp_path: Path) -> None:
+    bundle = _bundle(tmp_path / "ca.pem", "First CA")
+    first = tls_verify(str(bundle), service="Test")
+    assert tls_verify(str(bundle), service="Test") is first  # one load per process
+    assert _authorities(first) == {"First CA"}
+    replaced = _bundle(tmp_path / "new.pem", "Second CA with a longer name")
+    os.replace(replaced, bundle)  # the CA rotated: a new file at the same path
+    second = tls_verify(str(bundle), service="Test")
+    assert _authorities(second) == {"Second CA with a longer name"}
+    assert second.verify_mode == ssl.CERT_REQUIRED and second.check_hostname
+
+
+def test_without_a_bundle_ssl_cert_file_is_honoured_only_off_loopback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bundle = _bundle(tmp_path / "proxy-ca.pem", "Corporate proxy CA")
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+    assert _authorities(tls_verify(None, service="Test")) == {"Corporate proxy CA"}
+    assert "Corporate proxy CA" not in _authorities(tls_verify(None, service="Test",
+                                                               trust_env=False))
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "missing.pem"))
+    with pytest.raises(ConfigError, match="SSL_CERT_FILE"):
+        tls_verify(None, service="Test")

@@ -8,16 +8,18 @@ the redirect (through a loopback listener's fragment-forwarding page, as a brows
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import json
+import os
 import re
 import secrets
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
@@ -88,15 +90,14 @@ class _Ticket:
 
 @functools.cache
 def _signing_key() -> rsa.RSAPrivateKey:
-    """One RSA key per process: making one costs a tenth of a second, and every simulated bank
-    of a run may share it (each still writes its own file)."""
+    """One RSA key per process: making one costs a twentieth of a second, and every simulated
+    bank of a run may share it (each still writes its own file)."""
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-def make_signing_key(directory: Path) -> tuple[Path, rsa.RSAPublicKey]:
-    """The third party's request-object signing key (RSA 2048), as a PEM file."""
+def make_signing_key(path: Path) -> rsa.RSAPublicKey:
+    """The third party's request-object signing key (RSA 2048), as a PEM file at `path`."""
     key = _signing_key()
-    path = directory / "signing.key"
     path.write_bytes(
         key.private_bytes(
             serialization.Encoding.PEM,
@@ -105,7 +106,31 @@ def make_signing_key(directory: Path) -> tuple[Path, rsa.RSAPublicKey]:
         )
     )
     path.chmod(0o600)
-    return path, key.public_key()
+    return key.public_key()
+
+
+class _SigningKey:
+    """The signing key, made on a thread of its own at the lowest priority: nothing needs it
+    until a consent is asked for, and a bank simulator (the demo's above all) starts without
+    waiting for it. Reading `path` or `public_key` waits until the file is written."""
+
+    def __init__(self, path: Path) -> None:
+        self.file = path  # where it will be, known at once
+        self._public: rsa.RSAPublicKey | None = None
+        self._thread = threading.Thread(target=self._make, name="sim-signing-key", daemon=True)
+        self._thread.start()
+
+    def _make(self) -> None:
+        with contextlib.suppress(AttributeError, OSError):  # Linux: a thread's own niceness
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+        with contextlib.suppress(OSError):  # the simulator stopped first, its folder gone
+            self._public = make_signing_key(self.file)
+
+    def ready(self) -> rsa.RSAPublicKey:
+        self._thread.join()
+        if self._public is None:
+            raise RuntimeError(f"the simulator's signing key could not be written to {self.file}")
+        return self._public
 
 
 class ConsentDesk:
@@ -124,8 +149,7 @@ class ConsentDesk:
         self._lock = threading.Lock()
         self.client_id = SIM_CLIENT_ID
         self.kid = SIM_KID
-        self.public_key: rsa.RSAPublicKey | None = None
-        self.signing_key_path: Path | None = None
+        self._key: _SigningKey | None = None
         self.redirect_uris: list[str] = [DEFAULT_REDIRECT]
         self.response_mode: Literal["fragment", "query"] = "fragment"
         self.code_ttl_s = 300.0
@@ -140,7 +164,25 @@ class ConsentDesk:
         self.page_server = _PageServer(self)
 
     def setup(self, directory: Path) -> None:
-        self.signing_key_path, self.public_key = make_signing_key(directory)
+        self._key = _SigningKey(directory / "signing.key")
+
+    @property
+    def signing_key_file(self) -> Path:
+        """Where the signing key is (or is about to be) written; does not wait for it."""
+        assert self._key is not None, "start() the simulator first"
+        return self._key.file
+
+    @property
+    def signing_key_path(self) -> Path:
+        """The signing key's file, once written."""
+        assert self._key is not None, "start() the simulator first"
+        self._key.ready()
+        return self._key.file
+
+    @property
+    def public_key(self) -> rsa.RSAPublicKey:
+        assert self._key is not None, "start() the simulator first"
+        return self._key.ready()
 
     # --- /token grants other than refresh -------------------------------------------------
 
@@ -220,6 +262,17 @@ class ConsentDesk:
             self.consents[consent.consent_id] = consent
         return Reply(201, json.dumps(consent.document()).encode())
 
+    def approved_earlier(self, *, days_ago: int, lasts_days: int) -> SimConsent:
+        """A consent the holder approved `days_ago` days ago, valid for `lasts_days` in all (a
+        returning user's bank, as the demo starts with it)."""
+        now = datetime.now(UTC)
+        consent = SimConsent(f"cons-{secrets.token_hex(8)}", self.client_id, "Authorised",
+                             now - timedelta(days=days_ago),
+                             now + timedelta(days=lasts_days - days_ago))
+        with self._lock:
+            self.consents[consent.consent_id] = consent
+        return consent
+
     def authorised(self, consent_id: str) -> bool:
         """Tokens work only while their consent is authorised (issued directly: always)."""
         with self._lock:
@@ -246,7 +299,6 @@ class ConsentDesk:
         return 404, {}, _page("Not found", "")
 
     def _claims(self, request: str) -> dict[str, Any]:
-        assert self.public_key is not None, "start() the simulator first"
         return _claims_of(request, self.public_key, self.kid, self._audience())
 
     def _refuse(self, reason: str) -> tuple[int, dict[str, str], str]:

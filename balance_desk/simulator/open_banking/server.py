@@ -232,8 +232,11 @@ class BankSimulator(LoopbackServer):
             self._access = {t: v for t, v in self._access.items() if v[0] != consent}
             self._refresh = {t: c for t, c in self._refresh.items() if c != consent}
 
-    def connection_settings(self, name: str, redirect_uri: str | None = None) -> BankSettings:
-        """A named connection to this simulator, as `bank connect` would save it."""
+    def connection_settings(
+        self, name: str, redirect_uri: str | None = None, *, key_written: bool = True
+    ) -> BankSettings:
+        """A named connection to this simulator, as `bank connect` would save it; with
+        `key_written` False the signing key's file may still be on its way (see consent_desk)."""
         redirect = redirect_uri or self.desk.redirect_uris[0]
         if redirect not in self.desk.redirect_uris:
             self.desk.redirect_uris.append(redirect)
@@ -241,10 +244,34 @@ class BankSimulator(LoopbackServer):
             "name": name,
             "auth_url": self.desk.auth_url,
             "client_id": self.desk.client_id,
-            "signing_key_path": str(self.desk.signing_key_path),
+            "signing_key_path": str(
+                self.desk.signing_key_path if key_written else self.desk.signing_key_file
+            ),
             "kid": self.desk.kid,
             "redirect_uri": redirect,
         })
+
+    def connected(self, name: str) -> tuple[BankSettings, BankCredentials]:
+        """A named connection approved a month ago, as a returning user has it: its settings
+        and the tokens the keyring holds (the flow itself is `bank connect`'s, and tested)."""
+        consent = self.desk.approved_earlier(days_ago=30, lasts_days=90)
+        access, refresh, expires = self._mint_for_consent(consent.consent_id)
+        assert refresh is not None and consent.expires is not None
+        refresh_lapses = None
+        if self.desk.refresh_token_expires_in is not None:
+            refresh_lapses = consent.created + timedelta(
+                seconds=self.desk.refresh_token_expires_in)
+        return self.connection_settings(name, key_written=False), BankCredentials(
+            access_token=access,
+            refresh_token=refresh,
+            client_id=self.desk.client_id,
+            expires_at=expires,
+            key_passphrase=self._passphrase,
+            consent_id=consent.consent_id,
+            consent_created_at=consent.created,
+            consent_expires_at=consent.expires,
+            refresh_expires_at=refresh_lapses,
+        )
 
     def _mint(
         self, consent: str, lifetime_s: int | None, *, new_refresh: bool

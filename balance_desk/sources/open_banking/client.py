@@ -11,6 +11,7 @@ import ssl
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -80,20 +81,34 @@ MAX_TOKEN_LIFETIME_S = 365 * 24 * 3600
 
 
 class RateGate:
-    """Spaces request starts so that no one-second window ever holds more than `per_second`."""
+    """No one-second window ever holds more than `per_second` request starts: a burst up to
+    that many goes at once (a few accounts never wait), the next waits for the oldest start in
+    the window to leave it."""
 
-    def __init__(self, per_second: float) -> None:
-        self._interval = 1.0 / per_second
-        self._next = 0.0
+    def __init__(
+        self,
+        per_second: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._limit = max(1, int(per_second))
+        self._starts: deque[float] = deque()
+        self._clock = clock
+        self._sleep = sleep
         self._lock = threading.Lock()
 
     def wait(self) -> None:
         with self._lock:
-            now = time.monotonic()
-            start = max(now, self._next)
-            self._next = start + self._interval
+            now = self._clock()
+            while self._starts and self._starts[0] <= now - 1.0:
+                self._starts.popleft()
+            start = max(now, self._starts[-1]) if self._starts else now  # in order
+            if len(self._starts) >= self._limit:
+                start = max(start, self._starts[-self._limit] + 1.0)
+            self._starts.append(start)
         if start > now:
-            time.sleep(start - now)  # pacing, not synchronisation
+            self._sleep(start - now)  # pacing, not synchronisation
 
 
 @dataclass(frozen=True)
