@@ -107,8 +107,11 @@ def _bundle(path: Path, common_name: str) -> Path:
 
 
 def _authorities(context: ssl.SSLContext) -> set[str]:
-    return {str(dict(entry[0] for entry in ca["subject"]).get("commonName"))
-            for ca in context.get_ca_certs()}
+    names = set()
+    for ca in context.get_ca_certs():
+        for rdn in ca["subject"]:
+            names.update(str(value) for key, value in rdn if key == "commonName")
+    return names
 
 
 def test_a_ca_bundle_is_loaded_once_and_again_when_the_file_changes(tmp_path: Path) -> None:
