@@ -6,6 +6,7 @@ import os
 import ssl
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -107,9 +108,10 @@ def _bundle(path: Path, common_name: str) -> Path:
 
 
 def _authorities(context: ssl.SSLContext) -> set[str]:
-    names = set()
+    names: set[str] = set()
     for ca in context.get_ca_certs():
-        for rdn in ca["subject"]:
+        subject: Any = ca["subject"]  # ((("commonName", "..."),), ...)
+        for rdn in subject:
             names.update(str(value) for key, value in rdn if key == "commonName")
     return names
 
