@@ -26,7 +26,9 @@ SCHEMA_VERSION = 1
 
 
 class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Validators are built on first use: the window's process only ever reads the results the
+    # fetch process sends (unpickling does not validate), and never pays for them.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class ErrorInfo(Frozen):

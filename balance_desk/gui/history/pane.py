@@ -37,6 +37,17 @@ FIXED_SERIES = ("Net worth", "Crypto", "Bank")
 COLOURS = {"Net worth": "#2e7d32", "Crypto": "#ef6c00", "Bank": "#1565c0"}
 
 
+# The Tasks key of the plotting library's import.
+PLOTTING = "plotting"
+
+
+def _import_plotting() -> None:
+    """On a worker thread: the plotting library, so that making the plot on the GUI thread
+    later takes milliseconds."""
+    import numpy  # noqa: F401
+    import pyqtgraph  # noqa: F401 - imported for its side effect: loaded and cached
+
+
 def load_chart(path: Path, base: str, range_name: str) -> ChartData:
     """On a worker thread: the history's counted values for the range, summed per fetch."""
     import sqlite3
@@ -72,6 +83,7 @@ class HistoryPane(QWidget):
         self._privacy = False
         self.data: ChartData | None = None
         self.plot: Any = None  # pyqtgraph's PlotWidget, made when first shown
+        self._importing = False
         self._curves: dict[str, Any] = {}
         self.tasks = Tasks(self)
         self.tasks.done.connect(self._loaded)
@@ -118,9 +130,13 @@ class HistoryPane(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if self.plot is None:
-            # After this paint: the import takes a moment, and the tab should show first.
-            QTimer.singleShot(0, self._make_plot)
+        if self.plot is None and not self._importing:
+            # The plotting library (numpy and pyqtgraph: about a quarter of a second) is
+            # imported on a worker, so the tab paints and stays live meanwhile; the history is
+            # read at the same time, and the plot is made once the import is done.
+            self._importing = True
+            self.tasks.submit(PLOTTING, _import_plotting, name="balance-desk-plotting")
+            self.reload()
         self._again.start()
 
     def hideEvent(self, event: Any) -> None:
@@ -130,7 +146,7 @@ class HistoryPane(QWidget):
     def _make_plot(self) -> None:
         if self.plot is not None:
             return
-        import pyqtgraph as pg
+        import pyqtgraph as pg  # imported by now (see showEvent): this only binds the name
 
         pg.setConfigOptions(antialias=True, background="w", foreground="k")
         self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()})
@@ -141,7 +157,7 @@ class HistoryPane(QWidget):
         self._layout.insertWidget(2, self.plot, 1)
         self._layout.takeAt(self._layout.count() - 1)  # the stretch: the plot takes the room
         self.set_privacy(self._privacy)
-        self.reload()
+        self._draw()
 
     def reload(self) -> None:
         base, path, range_name = self._base(), self._history_path(), self.range.currentText()
@@ -149,6 +165,14 @@ class HistoryPane(QWidget):
                           name="balance-desk-history")
 
     def _loaded(self, key: object, result: object) -> None:
+        if key == PLOTTING:
+            if isinstance(result, JobFailed):
+                self.message.setText(f"The chart cannot be drawn: the plotting library could "
+                                     f"not be loaded ({result.exc}).")
+                self.message.show()
+                return
+            self._make_plot()
+            return
         if isinstance(result, JobFailed):
             self.message.setText(f"The history could not be read ({result.exc}).")
             self.message.show()

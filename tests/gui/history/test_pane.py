@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from balance_desk.gui.window.main_window import MainWindow
@@ -65,3 +66,24 @@ def test_privacy_mode_hides_the_axis_values_and_masks_the_read_out(
     pane._hovered(point)
     assert "•••••" in pane.readout.text()
     assert not any(ch.isdigit() for ch in pane.readout.text().split("·")[1])
+
+
+def test_a_plotting_library_that_will_not_load_is_said_in_words(
+    qtbot: QtBot, data_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The library is imported on a worker when the tab first opens; when that fails, the tab
+    says so instead of staying on "Loading…" (and the rest of the window carries on)."""
+    from balance_desk.gui.history import pane as pane_module
+
+    def broken() -> None:
+        raise ImportError("libGL.so.1: cannot open shared object file")
+
+    monkeypatch.setattr(pane_module, "_import_plotting", broken)
+    window = _window(qtbot, data_home)
+    window.tabs.setCurrentIndex(3)
+    pane = window.history_pane
+    qtbot.waitUntil(lambda: "plotting library" in pane.message.text(), timeout=10_000)
+    assert "libGL.so.1" in pane.message.text() and pane.message.isVisible()
+    assert pane.plot is None
+    qtbot.waitUntil(lambda: pane.data is not None, timeout=10_000)  # read all the same
+    assert pane.plot is None and "plotting library" in pane.message.text()
