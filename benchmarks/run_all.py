@@ -52,7 +52,7 @@ def gui(quick: bool) -> list[Figure]:
     stall = g.gui_stall_ms(30 if quick else 300, 20 if quick else 200, 1 if quick else 5)
     replace = g.replace_and_sort_ms(1000 if quick else 10_000, 1 if quick else 5)
     rss = g.resident_memory_mb()
-    load, redraw = g.chart_ms(24 * 30 if quick else 24 * 366)
+    load, redraw, chart_stall, open_stall = g.chart_ms(24 * 30 if quick else 24 * 366)
     bare_h, paint_h, figures_h = g.first_figures(1 if quick else 5, 24 * 3 if quick else 8760)
     return [
         Figure("start to first paint (x bare window)", ours / bare, "x",
@@ -68,6 +68,10 @@ def gui(quick: bool) -> list[Figure]:
         Figure("first figures, from the history (x bare window)", figures_h / bare_h, "x",
                g.FRESH_RATIO_LIMIT, figures_h / bare_h / g.FRESH_RATIO_LIMIT),
         Figure("chart data read off the GUI thread", load, "ms", 1000.0, load / 1000.0),
+        _budget("longest GUI stall while the History tab reads a year", chart_stall, "ms",
+                g.CHART_STALL_LIMIT_MS),
+        _budget("longest GUI stall at the History tab's first opening (library import)",
+                open_stall, "ms", g.CHART_OPEN_STALL_LIMIT_MS),
     ]
 
 

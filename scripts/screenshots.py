@@ -114,7 +114,9 @@ def inside() -> int:
             if name == "history":  # the chart loads on a worker thread once shown
                 pane = window.history_pane
                 deadline = time.monotonic() + 10
-                while time.monotonic() < deadline and (pane.data is None or pane.data.points < 300):
+                while time.monotonic() < deadline and (
+                    pane.data is None or pane.data.points < 300 or pane.plot is None
+                ):
                     time.sleep(0.2)
                     pane.reload() if pane.data is not None else None
                     for _ in range(10):

@@ -80,9 +80,20 @@ class App:
         qtbot.waitUntil(finished, timeout=timeout)
 
     def refresh_and_wait(self, qtbot: QtBot, *names: SourceName) -> None:
+        """Refresh, and wait until each named source has answered this refresh (not merely
+        until some update arrives: the other source's may come first)."""
+        chosen = names or ("revolut_x", "bank")
+        before = {name: self.poller.latest(name) for name in chosen}
         with qtbot.waitSignal(self.poller.updated, timeout=5_000):
             self.window.refresh_action.trigger()
-        self.wait_done(qtbot, *names)
+
+        def answered() -> None:
+            for name in chosen:
+                update = self.poller.latest(name)
+                assert update is not None and update is not before[name]
+                assert update.done and not update.refreshing
+
+        qtbot.waitUntil(answered, timeout=10_000)
 
 
 def start_app(
