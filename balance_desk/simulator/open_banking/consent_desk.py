@@ -112,7 +112,8 @@ def make_signing_key(path: Path) -> rsa.RSAPublicKey:
 class _SigningKey:
     """The signing key, made on a thread of its own at the lowest priority: nothing needs it
     until a consent is asked for, and a bank simulator (the demo's above all) starts without
-    waiting for it. Reading `path` or `public_key` waits until the file is written."""
+    waiting for it. `ready()` (behind the desk's `signing_key_path` and `public_key`) waits
+    until the file is written; `file` only names it."""
 
     def __init__(self, path: Path) -> None:
         self.file = path  # where it will be, known at once
