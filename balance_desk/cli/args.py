@@ -16,6 +16,15 @@ class UsageError(Exception):
     """Wrong or missing arguments: exit 2 with the message."""
 
 
+def key_is_encrypted(key_path: str) -> bool | None:
+    """Whether a PEM private key file is encrypted (needs a passphrase); None when it cannot be
+    read (the file checks say what is wrong with it)."""
+    try:
+        return b"ENCRYPTED" in Path(key_path).expanduser().read_bytes()[:4096]
+    except OSError:
+        return None
+
+
 def read_secret(
     file_arg: str | None, prompt: str, *, stdin: TextIO | None = None, required: bool = True
 ) -> str | None:

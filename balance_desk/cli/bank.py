@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from balance_desk.cli.args import UsageError, read_secret
+from balance_desk.cli.args import UsageError, key_is_encrypted, read_secret
 from balance_desk.config import BANK_PRESETS, Settings
 from balance_desk.credentials import CredentialStore
 from balance_desk.errors import EXIT_FAILED, EXIT_OK, ConfigError, SourceError
@@ -110,11 +110,7 @@ def _connect_request(
 def _passphrase(file_arg: str | None, key_path: str, stdin: TextIO | None) -> str | None:
     if file_arg is not None:
         return read_secret(file_arg, "Key passphrase: ", stdin=stdin)
-    try:
-        encrypted = b"ENCRYPTED" in Path(key_path).expanduser().read_bytes()[:4096]
-    except OSError:
-        return None  # the file checks say what is wrong with it
-    if encrypted:
+    if key_is_encrypted(key_path):
         return read_secret(None, f"Passphrase of {Path(key_path).name}: ", stdin=stdin)
     return None
 

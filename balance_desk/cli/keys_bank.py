@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from balance_desk.cli.args import UsageError, invocation, read_secret
+from balance_desk.cli.args import UsageError, invocation, key_is_encrypted, read_secret
 from balance_desk.config import BANK_PRESETS, BankSettings, Settings
 from balance_desk.credentials import BankCredentials, CredentialStore
 from balance_desk.errors import EXIT_OK, ConfigError
@@ -62,11 +62,7 @@ def _passphrase(
 ) -> str | None:
     if args.key_passphrase_file is not None:
         return read_secret(args.key_passphrase_file, "Key passphrase: ", stdin=stdin)
-    try:
-        encrypted = b"ENCRYPTED" in Path(key).read_bytes()[:4096]
-    except OSError:
-        return None  # check_transport_files explains the file problem
-    if not encrypted:
+    if not key_is_encrypted(key):  # unreadable: check_transport_files explains the problem
         return None
     if old is not None and old.key_passphrase:
         return old.key_passphrase
