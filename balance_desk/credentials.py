@@ -15,12 +15,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-
-import keyring
-import keyring.backend
-import keyring.errors
+from typing import TYPE_CHECKING, Protocol
 
 from balance_desk.errors import ConfigError
+
+if TYPE_CHECKING:
+    import keyring.backend
 
 SERVICE = "balance-desk"
 REVOLUT_X_ENTRY = "revolut-x"
@@ -90,13 +90,24 @@ def mask_tail(secret: str, keep: int = 4) -> str:
     return "…" + secret[-keep:] if len(secret) > keep else "…"
 
 
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """An in-process keyring for demo mode and fast tests. Never chosen automatically."""
+class Backend(Protocol):
+    """What the store needs of a keyring: keyring's backends, or `MemoryKeyring`."""
 
-    priority = -1  # below keyring's fail backend: used only when passed explicitly
+    def get_password(self, service: str, username: str) -> str | None: ...
+
+    def set_password(self, service: str, username: str, password: str) -> None: ...
+
+    def delete_password(self, service: str, username: str) -> None: ...
+
+
+class MemoryKeyring:
+    """An in-process keyring for demo mode and fast tests, handed to the store explicitly.
+
+    Not one of keyring's backends on purpose: the `keyring` package (about 30 ms and 2 MB:
+    entry points, jaraco, urllib) is imported only when the OS keyring is used, so the demo's
+    fetch process never loads it."""
 
     def __init__(self) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]
         self._entries: dict[tuple[str, str], str] = {}
 
     def get_password(self, service: str, username: str) -> str | None:
@@ -109,7 +120,7 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
         try:
             del self._entries[(service, username)]
         except KeyError:
-            raise keyring.errors.PasswordDeleteError(username) from None
+            raise LookupError(f"no keyring entry {username!r}") from None
 
     def entry_names(self) -> list[str]:
         """For tests: which entries exist (names only)."""
@@ -127,23 +138,31 @@ def _keyring_errors(action: str) -> Iterator[None]:
         yield
     except ConfigError:
         raise
-    except keyring.errors.KeyringLocked as exc:
-        raise ConfigError(
+    except Exception as exc:
+        raise _explained(action, exc) from exc
+
+
+def _explained(action: str, exc: Exception) -> ConfigError:
+    import keyring.errors  # loaded already when a real keyring failed; cheap then
+
+    name = type(exc).__name__
+    if isinstance(exc, keyring.errors.KeyringLocked):
+        return ConfigError(
             f"Could not {action}: the system keyring is locked. Unlock it (log in again, or "
             "open your keyring manager such as Seahorse) and retry."
-        ) from exc
-    except keyring.errors.NoKeyringError as exc:
-        raise ConfigError(no_keyring_message(action)) from exc
-    except keyring.errors.KeyringError as exc:
-        raise ConfigError(
-            f"Could not {action}: the system keyring failed ({type(exc).__name__}). "
+        )
+    if isinstance(exc, keyring.errors.NoKeyringError):
+        return ConfigError(no_keyring_message(action))
+    if isinstance(exc, keyring.errors.KeyringError):
+        return ConfigError(
+            f"Could not {action}: the system keyring failed ({name}). "
             "Check that your keyring service is running and unlocked."
-        ) from exc
-    except Exception as exc:  # D-Bus, secretstorage and OS errors surface as anything
-        raise ConfigError(
-            f"Could not {action}: the system keyring failed ({type(exc).__name__}). "
-            "Check that your keyring service (Secret Service, e.g. gnome-keyring) is running."
-        ) from exc
+        )
+    # D-Bus, secretstorage and OS errors surface as anything.
+    return ConfigError(
+        f"Could not {action}: the system keyring failed ({name}). "
+        "Check that your keyring service (Secret Service, e.g. gnome-keyring) is running."
+    )
 
 
 def no_keyring_message(action: str) -> str:
@@ -157,13 +176,15 @@ def no_keyring_message(action: str) -> str:
 class CredentialStore:
     """Reads and writes the two sources' secrets. Nothing here ever logs a secret."""
 
-    def __init__(self, backend: keyring.backend.KeyringBackend | None = None) -> None:
+    def __init__(self, backend: Backend | keyring.backend.KeyringBackend | None = None) -> None:
         self._backend = backend
 
     @property
-    def backend(self) -> keyring.backend.KeyringBackend:
+    def backend(self) -> Backend | keyring.backend.KeyringBackend:
         if self._backend is None:
             with _keyring_errors("open the keyring"):
+                import keyring
+
                 chosen = keyring.get_keyring()
             self._backend = chosen
         backend = self._backend
