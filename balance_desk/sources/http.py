@@ -292,8 +292,14 @@ def make_transport(
     """A keep-alive transport for one API root: TLS verified, environment proxy honoured."""
     url = httpx.URL(api_root)
     loopback = is_loopback_host(url.host)
+    if url.scheme == "http" and not ca_bundle:
+        # Plain http (loopback only, see api_root): no TLS to verify, so no authority is worth
+        # loading (certifi's bundle costs ~10 ms); verification stays on and trusts nobody.
+        verify = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    else:
+        verify = tls_verify(ca_bundle, service=service, trust_env=not loopback)
     return httpx.HTTPTransport(
-        verify=tls_verify(ca_bundle, service=service, trust_env=not loopback),
+        verify=verify,
         proxy=environment_proxy(url),
         trust_env=not loopback,  # SSL_CERT_FILE and friends
     )

@@ -13,6 +13,7 @@ import pytest
 from balance_desk.errors import ConfigError
 from balance_desk.sources.http import (
     MAX_RETRY_AFTER,
+    make_transport,
     retry_after,
     server_words,
     tls_verify,
@@ -139,3 +140,14 @@ def test_without_a_bundle_ssl_cert_file_is_honoured_only_off_loopback(
     monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "missing.pem"))
     with pytest.raises(ConfigError, match="SSL_CERT_FILE"):
         tls_verify(None, service="Test")
+
+
+def test_a_plain_http_loopback_client_trusts_no_authority_and_still_verifies() -> None:
+    # The simulator's plain-http roots never speak TLS: loading certifi's bundle for them
+    # only delayed the demo's first figures. Should TLS ever happen, nothing is trusted.
+    transport = make_transport("http://127.0.0.1:8080/api", None, service="Test")
+    context = transport._pool._ssl_context  # what httpx will verify with
+    assert context is not None
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    assert context.cert_store_stats()["x509_ca"] == 0
+    transport.close()
