@@ -5,15 +5,22 @@ nothing was fetched. Privacy mode hides the axis values and the read-out.
 The plotting library (pyqtgraph, chosen over Qt Charts: 2 MB against a 175 MB PySide6-Addons
 wheel, and a 100,000-point redraw in 10-20 ms) is imported when the tab is first shown, and the
 history is read and summed on a worker thread (`Tasks`), never on the GUI thread.
+
+pyqtgraph itself is imported on the GUI thread, never on a worker: its import touches every Qt
+class, which PySide6 creates on first use, and creating them on a worker while the GUI thread
+runs crashed the app (a segmentation fault seen in the test suite). What can move off the GUI
+thread does: numpy (no Qt in it) is imported on a worker, and the Qt classes are created a few
+at a time between frames (`_QtClasses`), so the import that remains is about 0.1 s.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -37,15 +44,47 @@ FIXED_SERIES = ("Net worth", "Crypto", "Bank")
 COLOURS = {"Net worth": "#2e7d32", "Crypto": "#ef6c00", "Bank": "#1565c0"}
 
 
-# The Tasks key of the plotting library's import.
+# The Tasks key of numpy's import.
 PLOTTING = "plotting"
+# How long each turn of the event loop may spend creating Qt classes (well within a frame).
+WARM_SLICE_S = 0.006
+
+
+def _import_numpy() -> None:
+    """On a worker thread: numpy, the half of the plotting library that has no Qt in it."""
+    import numpy  # noqa: F401
 
 
 def _import_plotting() -> None:
-    """On a worker thread: the plotting library, so that making the plot on the GUI thread
-    later takes milliseconds."""
-    import numpy  # noqa: F401
+    """On the GUI thread (see the module's docstring): pyqtgraph."""
     import pyqtgraph  # noqa: F401 - imported for its side effect: loaded and cached
+
+
+class _QtClasses(QObject):
+    """Creates the Qt classes pyqtgraph's import copies, a slice per turn of the event loop,
+    then calls `done` (PySide6 creates a class, with its enums, the first time it is used: up
+    to 17 ms for one, 0.12 s for all of QtCore, QtGui and QtWidgets)."""
+
+    def __init__(self, parent: QObject, done: Callable[[], None]) -> None:
+        super().__init__(parent)
+        from PySide6 import QtCore, QtGui, QtWidgets
+
+        self._todo = [(module, name) for module in (QtCore, QtGui, QtWidgets)
+                      for name in dir(module)]
+        self._done = done
+        self._timer = QTimer(self)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._slice)
+        self._timer.start()
+
+    def _slice(self) -> None:
+        until = time.perf_counter() + WARM_SLICE_S
+        while self._todo and time.perf_counter() < until:
+            module, name = self._todo.pop()
+            getattr(module, name, None)
+        if not self._todo:
+            self._timer.stop()
+            self._done()
 
 
 def load_chart(path: Path, base: str, range_name: str) -> ChartData:
@@ -131,11 +170,11 @@ class HistoryPane(QWidget):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if self.plot is None and not self._importing:
-            # The plotting library (numpy and pyqtgraph: about a quarter of a second) is
-            # imported on a worker, so the tab paints and stays live meanwhile; the history is
-            # read at the same time, and the plot is made once the import is done.
+            # numpy is imported on a worker and the Qt classes made between frames, so the tab
+            # paints and stays live meanwhile; the history is read at the same time, and the
+            # plot is made once pyqtgraph is imported.
             self._importing = True
-            self.tasks.submit(PLOTTING, _import_plotting, name="balance-desk-plotting")
+            self.tasks.submit(PLOTTING, _import_numpy, name="balance-desk-plotting")
             self.reload()
         self._again.start()
 
@@ -143,10 +182,23 @@ class HistoryPane(QWidget):
         super().hideEvent(event)
         self._again.stop()
 
+    def _plotting_ready(self) -> None:
+        try:
+            _import_plotting()
+        except Exception as exc:  # a missing system library (libGL) or a broken install
+            self._plotting_failed(exc)
+            return
+        self._make_plot()
+
+    def _plotting_failed(self, exc: BaseException) -> None:
+        self.message.setText(f"The chart cannot be drawn: the plotting library could not be "
+                             f"loaded ({exc}).")
+        self.message.show()
+
     def _make_plot(self) -> None:
         if self.plot is not None:
             return
-        import pyqtgraph as pg  # imported by now (see showEvent): this only binds the name
+        import pyqtgraph as pg  # imported by now (see _plotting_ready): this binds the name
 
         pg.setConfigOptions(antialias=True, background="w", foreground="k")
         self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()})
@@ -167,11 +219,9 @@ class HistoryPane(QWidget):
     def _loaded(self, key: object, result: object) -> None:
         if key == PLOTTING:
             if isinstance(result, JobFailed):
-                self.message.setText(f"The chart cannot be drawn: the plotting library could "
-                                     f"not be loaded ({result.exc}).")
-                self.message.show()
+                self._plotting_failed(result.exc)
                 return
-            self._make_plot()
+            _QtClasses(self, self._plotting_ready)
             return
         if isinstance(result, JobFailed):
             self.message.setText(f"The history could not be read ({result.exc}).")

@@ -71,8 +71,8 @@ def test_privacy_mode_hides_the_axis_values_and_masks_the_read_out(
 def test_a_plotting_library_that_will_not_load_is_said_in_words(
     qtbot: QtBot, data_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The library is imported on a worker when the tab first opens; when that fails, the tab
-    says so instead of staying on "Loading…" (and the rest of the window carries on)."""
+    """The library is imported when the tab first opens; when that fails, the tab says so
+    instead of staying on "Loading…" (and the rest of the window carries on)."""
     from balance_desk.gui.history import pane as pane_module
 
     def broken() -> None:
