@@ -17,6 +17,7 @@ Exit status 1 when a budget is exceeded (not in --quick mode, which only proves 
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import statistics
 import subprocess
@@ -511,7 +512,7 @@ def _chart_stalls_ms(app: Any, path: Path) -> tuple[float, float]:
     for name in ("Year", "All"):
         answers.clear()
         last[0] = time.perf_counter()
-        tasks.submit("load", lambda name=name: load_chart(path, "GBP", name))
+        tasks.submit("load", functools.partial(load_chart, path, "GBP", name))
         deadline = time.perf_counter() + 30
         while not answers and time.perf_counter() < deadline:
             app.processEvents()
