@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -260,6 +261,11 @@ class Connected:
     note: str | None = None
 
 
+class ConnectCancelled(Exception):
+    """The user cancelled while the approval was being exchanged: nothing was stored, and the
+    consent just approved was revoked at the bank (or expires there unused)."""
+
+
 def finish(
     pending: PendingConnection,
     landed: str,
@@ -267,12 +273,19 @@ def finish(
     *,
     directory: Path | None = None,
     deadlines: Deadlines | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> Connected:
     """Steps 5 and 6, then the tokens and the consent stored (keyring and settings, both or
-    neither) and the accounts read once, user present."""
+    neither) and the accounts read once, user present. `cancelled` is asked once the tokens
+    are in hand (the exchange itself cannot be interrupted): when it says so, nothing is
+    stored and the new consent is revoked, as the user who pressed Cancel expects."""
     request = pending.request
     s = request.settings
     creds = approved_credentials(pending, landed, deadlines=deadlines)
+    if cancelled is not None and cancelled():
+        if creds.consent_id:
+            _revoke_quietly(request, creds.consent_id, deadlines)
+        raise ConnectCancelled("Connecting was cancelled; nothing was stored.")
     _save(store, creds, s, pending.previous, directory)
     note = None
     old = pending.previous

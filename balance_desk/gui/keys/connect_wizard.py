@@ -7,6 +7,7 @@ with `balance-desk bank connect`.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -90,6 +91,8 @@ class ConnectWizard(QDialog):
         self._directory = directory
         self._browser = browser
         self._tasks = Tasks(self)
+        # Set when the wizard closes: an exchange finishing afterwards must store nothing.
+        self._cancelled = threading.Event()
         self._tasks.done.connect(self._step_done)
         self._pending: PendingConnection | None = None
         self._receiver: LoopbackReceiver | None = None
@@ -309,9 +312,11 @@ class ConnectWizard(QDialog):
         if pending is None:
             return
         self._busy("Exchanging the approval for tokens and reading your accounts…")
-        store, directory = self._store, self._directory
+        store, directory, cancelled = self._store, self._directory, self._cancelled
         self._tasks.submit(
-            "finish", _caught(lambda: finish(pending, landed, store, directory=directory)),
+            "finish",
+            _caught(lambda: finish(pending, landed, store, directory=directory,
+                                   cancelled=cancelled.is_set)),
             name="consent-finish",
         )
 
@@ -372,6 +377,8 @@ class ConnectWizard(QDialog):
     # --- cancel -------------------------------------------------------------------------------
 
     def done(self, result: int) -> None:
+        # An exchange still under way stores nothing once it is back (see setup.finish).
+        self._cancelled.set()
         receiver, self._receiver = self._receiver, None
         if receiver is not None:
             receiver.cancel()

@@ -165,6 +165,35 @@ def test_cancel_while_waiting_stops_listening(
         httpx.get(f"http://127.0.0.1:{free_port}/cb", timeout=2)
 
 
+def test_cancel_while_the_approval_is_exchanged_stores_nothing(
+    qtbot: QtBot, dialog: KeySetupDialog, sim: BankSimulator, memory_store: CredentialStore,
+    data_home: Path,
+) -> None:
+    browser = Browser()
+    dialog.connections.browser = browser
+    wizard = dialog.connections.open_connect()
+    fill(wizard, sim, "Changed my mind")
+    wizard.next_button.click()
+    qtbot.waitUntil(lambda: bool(browser.landed), timeout=15_000)
+    approved = [c for c in sim.desk.consents.values() if c.status == "Authorised"]
+    assert len(approved) == 1
+    # The bank is slow to answer the code exchange; the user gives up meanwhile.
+    sim.fail(None, path="/token", delay_s=1.0)
+    wizard.landed.setText(browser.landed[0])
+    wizard.next_button.click()
+    assert "Exchanging" in wizard.status.text()
+    qtbot.waitUntil(lambda: sum(r.path == "/token" for r in sim.requests) >= 2,
+                    timeout=15_000)
+    wizard.cancel_button.click()
+    assert not wizard.isVisible()
+    # The tokens arrive after the wizard is gone: the consent they belong to is revoked at the
+    # bank, and neither the keyring nor the settings hear of it.
+    qtbot.waitUntil(lambda: approved[0].status == "Revoked", timeout=15_000)
+    assert memory_store.get_bank("bank:Changed my mind") is None
+    assert Settings.load_or_defaults(data_home)[0].bank_connections == []
+    assert dialog.connections.table.rowCount() == 0
+
+
 def _connected(qtbot: QtBot, dialog: KeySetupDialog, sim: BankSimulator, name: str) -> None:
     dialog.connections.browser = Browser()
     wizard = dialog.connections.open_connect()
