@@ -6,6 +6,10 @@
   once (each waits for the other's transaction, up to `BUSY_TIMEOUT_MS`).
 - A balance identical to its last stored state is not stored again: each fetch records which
   state each series was in (a few integers), so the series still knows it held.
+- A bank fetch that read some accounts and not others (one of several banks failed) is
+  recorded: the accounts read as usual, the others carried at their last state and marked so.
+  The chart sums both (no false dip while one bank is down); the export gives only what was
+  read.
 - A schema version, with migrations from the first version on.
 - A damaged file is moved aside (`history.sqlite3.damaged-<time>`), said, and a new one started.
 
@@ -42,7 +46,7 @@ class PriceSource(Protocol):
     def value(self, amount: Decimal, currency: str) -> tuple[Decimal | None, Rate | None]: ...
 
 HISTORY_FILE = "history.sqlite3"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 10_000
 
 _SCHEMA_V1 = """
@@ -87,7 +91,10 @@ CREATE TABLE IF NOT EXISTS observations (
 ) WITHOUT ROWID;
 """
 # Migrations from each version to the next; version 1 is the schema above.
-_MIGRATIONS: dict[int, str] = {}
+_MIGRATIONS: dict[int, str] = {
+    # carried = 1: the account was not read in this fetch; its last state is assumed to hold.
+    2: "ALTER TABLE observations ADD COLUMN carried INTEGER NOT NULL DEFAULT 0",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +181,7 @@ class History:
         try:
             run(_SCHEMA_V1)
             row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-            version = int(row[0]) if row else SCHEMA_VERSION
+            version = int(row[0]) if row else 1  # a new file: the first schema, then onwards
             if version > SCHEMA_VERSION:
                 raise sqlite3.DatabaseError(
                     f"written by a newer Balance Desk (schema {version})"
@@ -198,17 +205,19 @@ class History:
 
     def record(
         self, source: str, fetched_at: datetime, lines: Iterable[Line],
-        document: str | None = None,
+        document: str | None = None, *, carried: Iterable[str] = (),
     ) -> int:
         """Store one fetch in one transaction; the number of new balance states stored (a
         balance the same as its last stored state is referred to, not stored again).
         `document`, the whole result as JSON, is kept (the latest only) for the next start's
-        first paint."""
+        first paint. `carried`: keys (accounts) not read this time, whose every series is
+        carried at its last state (see the module's docstring)."""
         with self._lock:
-            return self._record(source, fetched_at, list(lines), document)
+            return self._record(source, fetched_at, list(lines), document, tuple(carried))
 
     def _record(
-        self, source: str, fetched_at: datetime, lines: list[Line], document: str | None
+        self, source: str, fetched_at: datetime, lines: list[Line], document: str | None,
+        carried: tuple[str, ...] = (),
     ) -> int:
         db = self._db
         stored = 0
@@ -243,6 +252,13 @@ class History:
                     "INSERT OR REPLACE INTO observations (fetch_id, series_id, state_id) "
                     "VALUES (?, ?, ?)", (fetch_id, series_id, state_id),
                 )
+            for key in carried:
+                db.execute(
+                    "INSERT OR IGNORE INTO observations (fetch_id, series_id, state_id, carried) "
+                    "SELECT ?, s.id, max(st.id), 1 FROM series s JOIN states st "
+                    "ON st.series_id = s.id WHERE s.source = ? AND s.key = ? GROUP BY s.id",
+                    (fetch_id, source, key),
+                )
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -268,9 +284,10 @@ class History:
     def rows(
         self, *, since: str | None = None, until: str | None = None, source: str | None = None
     ) -> Iterator[HistoryRow]:
-        """Every balance at every fetch, oldest first (`since`/`until`: ISO dates or times,
-        `until` inclusive of its whole day when it is a date)."""
-        clauses, params = [], []
+        """Every balance read at every fetch, oldest first (`since`/`until`: ISO dates or
+        times, `until` inclusive of its whole day when it is a date); balances carried while
+        their account could not be read are not rows of their own."""
+        clauses, params = ["o.carried = 0"], []
         if since:
             clauses.append("f.fetched_at >= ?")
             params.append(since)
@@ -413,6 +430,19 @@ def render(rows: Iterable[HistoryRow], fmt: str) -> str:
     writer.writerows({k: ("" if v is None else v) for k, v in r.items()} for r in records)
     return out.getvalue()
 
+
+
+def unread_keys(result: RevolutXResult | BankResult) -> tuple[str, ...] | None:
+    """Whether a result goes into the history: None when nothing in it was read; else the
+    accounts it could not read this time (one of several banks failed, or one account did),
+    to be carried at their last state (`History.record`'s `carried`)."""
+    from balance_desk.model import RevolutXResult
+
+    if isinstance(result, RevolutXResult):
+        return () if result.status == "ok" else None
+    if result.status != "ok" and not any(a.status == "ok" for a in result.accounts):
+        return None
+    return tuple(a.account.account_id for a in result.accounts if a.status != "ok")
 
 
 def result_lines(

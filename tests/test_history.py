@@ -189,3 +189,63 @@ def test_thinning_keeps_the_last_point_of_each_old_day_and_everything_recent(
     # One point a day for the first eight days, each that day's last (23:00).
     assert [r.amount for r in old] == [str(24 * day + 23) for day in range(8)]
     assert len(rows) - len(old) == 48  # the last two days untouched
+
+
+def _account(key: str, amount: str) -> list[Line]:
+    return [Line(key, "InterimAvailable", "GBP", amount, amount, "GBP", amount, "base",
+                 counted=True)]
+
+
+def test_a_bank_that_could_not_be_read_is_carried_not_dropped(tmp_path: Path) -> None:
+    # Two banks; the second fails at the second refresh (its consent lapsed, say). The first
+    # bank's new figure is recorded; the second's last one is carried for the chart, so net
+    # worth shows no false dip, and the export gives only what was read.
+    from balance_desk.present.history_chart import build_chart
+
+    history = History(tmp_path / HISTORY_FILE)
+    history.record("bank", T0, _account("acc-a", "100.00") + _account("acc-b", "50.00"))
+    later = T0 + timedelta(hours=1)
+    history.record("bank", later, _account("acc-a", "120.00"), carried=["acc-b"])
+    exported = [(r.time, r.key, r.amount) for r in history.rows()]
+    chart = build_chart(history.counted_values(), "GBP", "All")
+    history.close()
+    assert exported == [
+        (T0.isoformat(), "acc-a", "100.00"), (T0.isoformat(), "acc-b", "50.00"),
+        (later.isoformat(), "acc-a", "120.00"),
+    ]
+    bank = chart.named("Bank")
+    assert bank is not None
+    assert [value for value in bank.values if value is not None] == [Decimal("150.00"),
+                                                                     Decimal("170.00")]
+
+
+V1_FILE = """
+import sqlite3, sys
+from balance_desk import history
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+for statement in history._SCHEMA_V1.split(";"):
+    if statement.strip():
+        db.execute(statement)
+db.execute("INSERT INTO meta VALUES ('schema', '1')")
+db.execute("INSERT INTO series VALUES (1, 'bank', 'acc-a', 'InterimAvailable', 'GBP')")
+db.execute("INSERT INTO states VALUES (1, 1, '100.00', '100.00', 'GBP', '100.00', 'base', 1)")
+db.execute("INSERT INTO fetches VALUES (1, 'bank', '2026-12-01T09:00:00+00:00')")
+db.execute("INSERT INTO observations VALUES (1, 1, 1)")
+db.close()
+"""
+
+
+def test_a_history_from_the_first_version_is_migrated_with_its_figures(tmp_path: Path) -> None:
+    path = tmp_path / HISTORY_FILE
+    subprocess.run([sys.executable, "-c", V1_FILE, str(path)], check=True, timeout=60)
+    history = History(path)
+    assert history.problem is None
+    history.record("bank", T0 + timedelta(hours=1), [], carried=["acc-a"])
+    rows = [(r.key, r.amount) for r in history.rows()]
+    values = history.counted_values()
+    history.close()
+    assert rows == [("acc-a", "100.00")]  # read once; carried the second time
+    assert [row[4] for row in values] == ["100.00", "100.00"]
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()[0] == "2"
+    db.close()

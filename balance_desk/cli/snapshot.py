@@ -26,11 +26,11 @@ def record_history(snapshot: Snapshot, prices: Prices | None) -> None:
     too). A history that cannot be written is said on stderr and changes nothing else."""
     import sqlite3
 
-    from balance_desk.history import HISTORY_FILE, History, result_lines
+    from balance_desk.history import HISTORY_FILE, History, result_lines, unread_keys
 
-    results = [(name, r) for name, r in (("revolut_x", snapshot.revolut_x),
-                                          ("bank", snapshot.bank))
-               if r is not None and r.status == "ok"]
+    results = [(name, r, unread) for name, r in (("revolut_x", snapshot.revolut_x),
+                                                  ("bank", snapshot.bank))
+               if r is not None and (unread := unread_keys(r)) is not None]
     if not results:
         return
     try:
@@ -42,9 +42,9 @@ def record_history(snapshot: Snapshot, prices: Prices | None) -> None:
     try:
         if history.problem:
             print(f"balance-desk: {history.problem}", file=sys.stderr)
-        for name, result in results:
+        for name, result, unread in results:
             history.record(name, result.fetched_at or snapshot.fetched_at,
-                           result_lines(result, prices))
+                           result_lines(result, prices), carried=unread)
     except (sqlite3.Error, OSError) as exc:
         print(f"balance-desk: the history could not be written ({exc}).", file=sys.stderr)
     finally:

@@ -196,14 +196,20 @@ class SourceRunner:
         return FetchOutcome(outcome.result, table, overview)
 
     def _record(self, name: SourceName, result: SourceResult, prices: Prices | None) -> None:
-        """A successful fetch into the history; a history that fails is logged, never more."""
-        if self._history is None or result.status != "ok" or result.fetched_at is None:
+        """A successful fetch (or the part of a bank fetch that was read) into the history; a
+        history that fails is logged, never more."""
+        if self._history is None or result.fetched_at is None:
             return
-        from balance_desk.history import result_lines
+        from balance_desk.history import result_lines, unread_keys
 
+        unread = unread_keys(result)
+        if unread is None:
+            return
+        # The next start paints the last document: only a whole answer replaces it.
+        document = result.model_dump_json() if result.status == "ok" else None
         try:
             self._history.record(name, result.fetched_at, result_lines(result, prices),
-                                 document=result.model_dump_json())
+                                 document=document, carried=unread)
             if prices is not None:
                 self._history.keep_rates(prices.inputs.to_json())
         except Exception:

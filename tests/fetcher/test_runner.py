@@ -112,3 +112,59 @@ def test_every_successful_fetch_is_recorded_in_the_history(tmp_path: Path) -> No
     assert history.fetch_count() == 2  # the failed refresh is not a point in the history
     assert totals == ["1.5", "2"]
     runner.close()  # closes the history with the sources
+
+
+class ScriptedBank:
+    name: SourceName = "bank"
+
+    def __init__(self, *results: object) -> None:
+        self.results = list(results)
+
+    def is_configured(self) -> bool:
+        return True
+
+    def fetch(self, *, user_present: bool) -> object:
+        return self.results.pop(0)
+
+    def close(self) -> None:
+        pass
+
+
+def _bank(*accounts: tuple[str, str | None]) -> object:
+    """A bank result: (account id, its balance, or None when it could not be read)."""
+    from balance_desk.model import AccountResult, BankAccount, BankBalance, BankResult
+
+    read = []
+    for account_id, amount in accounts:
+        account = BankAccount(account_id=account_id, currency="GBP", nickname=account_id)
+        if amount is None:
+            read.append(AccountResult(account=account, status="error",
+                                      error=ErrorInfo(kind="auth", message="Consent lapsed")))
+            continue
+        balance = BankBalance(type="InterimAvailable", credit_debit="Credit",
+                              amount=amount, currency="GBP", date_time=NOW)
+        read.append(AccountResult(account=account, status="ok", balances=(balance,)))
+    failed = any(amount is None for _, amount in accounts)
+    return BankResult(status="error" if failed else "ok", accounts=tuple(read),
+                      fetched_at=NOW,
+                      error=ErrorInfo(kind="auth", message="1 of 2 banks") if failed else None)
+
+
+def test_a_refresh_where_one_bank_failed_still_records_the_other(tmp_path: Path) -> None:
+    from balance_desk.history import HISTORY_FILE, History
+
+    history = History(tmp_path / HISTORY_FILE)
+    runner = SourceRunner(
+        [ScriptedBank(_bank(("Everyday", "100.00"), ("Savings", "50.00")),  # type: ignore[list-item]
+                      _bank(("Everyday", "120.00"), ("Savings", None)))],
+        NumberFormat(), history=history,
+    )
+    for _ in range(2):
+        runner.fetch("bank", user_present=True)
+    assert history.fetch_count() == 2
+    read = [(row.key, row.amount) for row in history.rows()]
+    assert read == [("Everyday", "100.00"), ("Savings", "50.00"), ("Everyday", "120.00")]
+    # The next start paints the last whole answer, not the half one.
+    document = history.last_documents()["bank"]
+    assert "50.00" in document and "120.00" not in document
+    runner.close()
