@@ -37,6 +37,7 @@ from balance_desk.fetcher.protocol import (
     Fetch,
     Fetched,
     LogLine,
+    Restored,
     Start,
     Started,
     StartFailed,
@@ -147,7 +148,10 @@ class _Host:
             built.sources, request.number, built.cleanup, rates=built.rates,
             prefetched=prefetched, history=built.history,
         )
-        self.send(Started(self._runner.configured(), self._runner.restored()))
+        # The history's figures first: `configured` reads the keyring, which may wait for the
+        # user to unlock it, and the window should show the last figures meanwhile.
+        self.send(Restored(self._runner.restored()))
+        self.send(Started(self._runner.configured()))
         return True
 
     def serves(self, name: str) -> bool:

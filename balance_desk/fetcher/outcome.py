@@ -41,22 +41,23 @@ class FetchOutcome:
     overview: OverviewData | None = None
 
 
+# Where a fetcher hands the history's last figures (any thread; once per start).
+RestoredSink = Callable[[tuple[FetchOutcome, ...]], None]
+
+
 class Fetcher(Protocol):
     """How the poller reaches every source, wherever it runs: in the fetch process
     (`parent.FetchHost`) or in this one (`runner.SourceRunner`)."""
 
-    def start(self) -> tuple[SourceName, ...]:
+    def start(self, restored: RestoredSink | None = None) -> tuple[SourceName, ...]:
         """Build the sources (blocking: imports, keyring, a process); the names it serves.
-        Raises when they cannot be set up."""
+        Raises when they cannot be set up. `restored` is handed the last figures the history
+        holds, to show before the first fetch answers, as soon as they are read: before
+        anything asks the keyring, which may wait for the user to unlock it."""
         ...
 
     def fetch(self, name: SourceName, user_present: bool) -> FetchOutcome:
         """Fetch one source and build its table (blocking); never raises."""
-        ...
-
-    def restored(self) -> tuple[FetchOutcome, ...]:
-        """The last figures the history holds, to show before the first fetch answers (known
-        once started)."""
         ...
 
     def close(self) -> None:

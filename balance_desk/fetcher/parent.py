@@ -18,11 +18,12 @@ from typing import IO, TYPE_CHECKING
 
 from balance_desk.fetcher import early
 from balance_desk.fetcher.early import host_command
-from balance_desk.fetcher.outcome import FetchOutcome, SetupError
+from balance_desk.fetcher.outcome import FetchOutcome, RestoredSink, SetupError
 from balance_desk.fetcher.protocol import (
     Fetch,
     Fetched,
     LogLine,
+    Restored,
     Start,
     Started,
     StartFailed,
@@ -79,15 +80,19 @@ class FetchHost:
         self._requests = count(1)
         self._closed = False
         self._sources: tuple[tuple[SourceName, bool], ...] = ()
-        self._restored: tuple[FetchOutcome, ...] = ()
+        # Handed the history's last figures once, when the first process sends them.
+        self._restored_sink: RestoredSink | None = None
 
     @property
     def pid(self) -> int | None:
         process = self._process
         return process.pid if process is not None and process.poll() is None else None
 
-    def start(self) -> tuple[SourceName, ...]:
-        """Start the fetch process and build the sources there; the names it serves."""
+    def start(self, restored: RestoredSink | None = None) -> tuple[SourceName, ...]:
+        """Start the fetch process and build the sources there; the names it serves.
+        `restored` gets the history's last figures as soon as the process sends them (on the
+        reader thread), before it asks the keyring whether each source has keys."""
+        self._restored_sink = restored
         try:
             with self._lock:
                 self._spawn_locked()
@@ -95,10 +100,6 @@ class FetchHost:
             self.close()
             raise
         return tuple(name for name, _configured in self._sources)
-
-    def restored(self) -> tuple[FetchOutcome, ...]:
-        """The last figures from the history, as the fetch process sent them when it started."""
-        return self._restored
 
     def configured(self) -> tuple[tuple[SourceName, bool], ...]:
         """Each source served, and whether it has keys (known once started)."""
@@ -183,7 +184,6 @@ class FetchHost:
         if not isinstance(reply, Started):
             raise SetupError(_host_failure(reply))
         self._sources = reply.sources
-        self._restored = reply.restored
 
     def _read(
         self, process: subprocess.Popen[bytes], pending: dict[int, _Waiter], started: _Waiter
@@ -202,6 +202,10 @@ class FetchHost:
                         waiter.done.set()
                 elif isinstance(message, LogLine):
                     logging.getLogger(message.logger).log(message.level, "%s", message.text)
+                elif isinstance(message, Restored):
+                    sink, self._restored_sink = self._restored_sink, None
+                    if sink is not None and message.outcomes:
+                        sink(message.outcomes)
                 elif isinstance(message, Started | StartFailed):
                     started.reply = message
                     started.done.set()

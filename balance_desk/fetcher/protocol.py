@@ -2,7 +2,8 @@
 only between two processes of this program.
 
 The window's process sends `Start` and then `Fetch` requests, and closes the pipe to stop the
-fetch process; the fetch process answers `Started` or `StartFailed`, one `Fetched` per request,
+fetch process; the fetch process answers `Restored` and `Started` (or `StartFailed`), one
+`Fetched` per request,
 and forwards its log records as `LogLine`s (the window's process owns the log file). Secrets
 never cross: the fetch process reads the keyring itself, or makes the demo's throwaway keys.
 """
@@ -44,10 +45,16 @@ class Fetch:
 
 
 @dataclass(frozen=True, slots=True)
+class Restored:
+    """The last figures from the history, to paint before the first fetch answers: sent
+    before `Started`, whose `configured` asks the keyring (which may wait for the user)."""
+
+    outcomes: tuple[FetchOutcome, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Started:
     sources: tuple[tuple[SourceName, bool], ...]  # (name, configured)
-    # The last figures from the history, to paint before the first fetch answers.
-    restored: tuple[FetchOutcome, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

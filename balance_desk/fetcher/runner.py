@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from balance_desk.fetcher.outcome import (
     FetchOutcome,
+    RestoredSink,
     SourceResult,
     TableBuilder,
     build_table,
@@ -119,7 +120,9 @@ class SourceRunner:
     def names(self) -> tuple[SourceName, ...]:
         return tuple(self._sources)
 
-    def start(self) -> tuple[SourceName, ...]:
+    def start(self, restored: RestoredSink | None = None) -> tuple[SourceName, ...]:
+        if restored is not None:
+            restored(self.restored())
         return self.names
 
     def restored(self) -> tuple[FetchOutcome, ...]:

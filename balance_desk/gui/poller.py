@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, Signal, Slot
 
 from balance_desk.fetcher.outcome import Fetcher, FetchOutcome, startup_error
 from balance_desk.gui.tasks import JobFailed, Tasks
@@ -79,6 +79,8 @@ class PollWorker(QObject):
     """Lives on the poller thread; all its state is touched only there."""
 
     updated = Signal(object)
+    # The history's last figures, from the thread that starts the fetcher (queued to ours).
+    _restored_ready = Signal(object)
 
     def __init__(
         self,
@@ -104,6 +106,7 @@ class PollWorker(QObject):
         # A child: it moves to the poller thread with the worker, and answers there.
         self.tasks = Tasks(self)
         self.tasks.done.connect(self._on_done)
+        self._restored_ready.connect(self._show_restored, Qt.ConnectionType.QueuedConnection)
 
     # --- slots, run on the poller thread ------------------------------------------------------
 
@@ -117,11 +120,12 @@ class PollWorker(QObject):
             self.updated.emit(slot.update)
         factory = self._factory
 
-        def start_fetcher() -> tuple[Fetcher, tuple[SourceName, ...], tuple[FetchOutcome, ...]]:
-            # Building the sources imports httpx and may start the fetch process.
+        def start_fetcher() -> tuple[Fetcher, tuple[SourceName, ...]]:
+            # Building the sources imports httpx and may start the fetch process; the history's
+            # last figures come back first, through a queued signal, to show meanwhile.
             fetcher = factory()
-            names = fetcher.start()
-            return fetcher, names, fetcher.restored()
+            names = fetcher.start(self._restored_ready.emit)
+            return fetcher, names
 
         self.tasks.submit(
             _START, start_fetcher, dropped=_close_started, name="balance-desk-start"
@@ -190,7 +194,7 @@ class PollWorker(QObject):
                 self.updated.emit(slot.update)
             return
         assert isinstance(result, tuple)
-        fetcher, names, restored = result
+        fetcher, names = result
         with self._fetcher_lock:
             closing = self._closing
             if not closing:
@@ -198,21 +202,25 @@ class PollWorker(QObject):
         if closing:
             fetcher.close()
             return
+        for name in names:
+            slot = self._slots[name]
+            slot.ready = True
+            self._begin_fetch(slot, self._first_user_present)
+
+    def _show_restored(self, restored: object) -> None:
+        """The previous run's figures, shown at once, marked; the first fetch replaces them."""
+        if self._stopped or not isinstance(restored, tuple):
+            return
         for outcome in restored:
-            # The previous run's figures, shown at once; the first fetch replaces them.
             slot = self._slots[outcome.result_name]
             if slot.update.state == "loading" and outcome.table is not None:
                 slot.update = SourceUpdate(
                     source=slot.name, state="ok", result=outcome.result, table=outcome.table,
                     figures_at=outcome.result.fetched_at, from_history=True,
-                    refreshing=True,  # its first fetch starts right below
+                    refreshing=True,  # its first fetch follows as soon as the sources are up
                     overview=outcome.overview,
                 )
                 self.updated.emit(slot.update)
-        for name in names:
-            slot = self._slots[name]
-            slot.ready = True
-            self._begin_fetch(slot, self._first_user_present)
 
     def _on_timer(self, name: SourceName) -> None:
         slot = self._slots[name]

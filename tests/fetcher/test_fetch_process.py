@@ -210,3 +210,48 @@ def test_a_failed_refresh_brings_back_the_last_good_table_as_the_same_table(
     env.revolut_x.clear_faults()
     fresh = host.fetch("revolut_x", True)
     assert fresh.table is not None and fresh.table.serial != good.table.serial
+
+
+def test_the_last_figures_come_before_the_keyring_answers(tmp_path: Path) -> None:
+    # A locked keyring asks its user for a password, and waits. The history's last figures
+    # need no key: they reach the window meanwhile, not after the user has typed it.
+    from datetime import UTC, datetime
+
+    from balance_desk.fetcher.outcome import FetchOutcome
+    from balance_desk.history import History, result_lines
+    from balance_desk.model import CryptoBalance, RevolutXResult
+
+    when = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    balance = CryptoBalance.model_validate(
+        {"currency": "BTC", "available": "0.5234", "reserved": "0.01", "total": "0.5334"}
+    )
+    last = RevolutXResult(status="ok", balances=[balance], fetched_at=when)
+    history_file = tmp_path / "history.sqlite3"
+    history = History(history_file)
+    history.record("revolut_x", when, result_lines(last, None), document=last.model_dump_json())
+    history.close()
+    gate = tmp_path / "unlocked"
+    host = FetchHost(HostedFactory("tests.fetcher.targets:locked_keyring",
+                                   (str(history_file), str(gate))), NUMBER)
+    shown: list[FetchOutcome] = []
+    arrived = threading.Event()
+    names: list[str] = []
+
+    def sink(outcomes: tuple[FetchOutcome, ...]) -> None:
+        shown.extend(outcomes)
+        arrived.set()
+
+    starter = threading.Thread(target=lambda: names.extend(host.start(sink)), daemon=True)
+    starter.start()
+    try:
+        assert arrived.wait(30)
+        assert starter.is_alive() and not names  # the keyring has not answered yet
+        assert [o.result_name for o in shown] == ["revolut_x"]
+        table = shown[0].table
+        assert table is not None and [row.texts[0] for row in table.rows] == ["BTC"]
+        gate.touch()
+        starter.join(30)
+        assert names == ["revolut_x"]
+    finally:
+        gate.touch()
+        host.close()
