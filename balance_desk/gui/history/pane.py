@@ -17,8 +17,9 @@ import that remains on the GUI thread is pyqtgraph's own modules.
 from __future__ import annotations
 
 import contextlib
+import gc
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -59,21 +60,39 @@ PLAIN_DEPENDENCIES = ("numpy", "xml.etree.ElementTree", "subprocess", "multiproc
                       "colorama")
 
 
+@contextlib.contextmanager
+def _no_collection() -> Iterator[None]:
+    """While a library is imported: its thousands of new objects live as long as the app, and
+    the full collections they would set off (20-50 ms each, holding every thread, the GUI
+    thread included) would find nothing to free."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _import_numpy() -> None:
     """On a worker thread: numpy and the rest of the plotting library's plain dependencies."""
     import importlib
 
-    for name in PLAIN_DEPENDENCIES:
-        if name == "numpy":
-            import numpy  # noqa: F401 - a missing numpy is the library's failure to say
-        else:
-            with contextlib.suppress(ImportError):  # an optional one (colorama)
-                importlib.import_module(name)
+    with _no_collection():
+        for name in PLAIN_DEPENDENCIES:
+            if name == "numpy":
+                import numpy  # noqa: F401 - a missing numpy is the library's failure to say
+            else:
+                with contextlib.suppress(ImportError):  # an optional one (colorama)
+                    importlib.import_module(name)
 
 
 def _import_plotting() -> None:
     """On the GUI thread (see the module's docstring): pyqtgraph."""
-    import pyqtgraph  # noqa: F401 - imported for its side effect: loaded and cached
+    with _no_collection():
+        import pyqtgraph  # noqa: F401 - imported for its side effect: loaded and cached
+    # Out of the collector's sight for good, as the app does with its own start-up objects.
+    gc.freeze()
 
 
 class _QtClasses(QObject):
