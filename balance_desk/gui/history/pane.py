@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import sys
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -89,6 +90,8 @@ def _import_numpy() -> None:
 
 def _import_plotting() -> None:
     """On the GUI thread (see the module's docstring): pyqtgraph."""
+    if "pyqtgraph" in sys.modules:
+        return
     with _no_collection():
         import pyqtgraph  # noqa: F401 - imported for its side effect: loaded and cached
     # Out of the collector's sight for good, as the app does with its own start-up objects.
