@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from balance_desk.simulator.base import LoopbackServer, QuietHandler
-from balance_desk.simulator.open_banking.transport import Reply
+from balance_desk.simulator.open_banking.transport import Reply, obie_error
 
 SIM_CLIENT_ID = "sim-client"
 SIM_KID = "sim-signing-kid-1"
@@ -41,10 +41,7 @@ def _error(status: int, error: str, description: str) -> Reply:
 
 
 def _obie(status: int, message: str) -> Reply:
-    """An OBIE error body (as `server.obie_error` writes them; that module imports this one)."""
-    body = {"Code": str(status), "Id": f"err-{secrets.token_hex(4)}", "Message": message,
-            "Errors": [{"ErrorCode": "UK.OBIE.Field.Invalid", "Message": message}]}
-    return Reply(status, json.dumps(body).encode())
+    return Reply(status, obie_error(status, "UK.OBIE.Field.Invalid", message))
 
 
 def _iso(moment: datetime) -> str:

@@ -33,26 +33,17 @@ from balance_desk.simulator.open_banking.data import (
     default_accounts,
     generated_accounts,
 )
-from balance_desk.simulator.open_banking.transport import BankHandler, Reply, TlsServer
+from balance_desk.simulator.open_banking.transport import (
+    BankHandler,
+    Reply,
+    TlsServer,
+    obie_error,
+)
 
 REVOLUT_FINANCIAL_ID = BANK_PRESETS["revolut"][1]
 HTML_BODY = b"<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>"
 TRUNCATED_BODY = b'{"Data": {"Balance": [{"AccountId": "acc'
 QUOTA_WINDOW_S = 24 * 3600
-
-
-def obie_error(status: int, code: str, message: str, error_id: str | None = None) -> bytes:
-    """An OBErrorResponse1 body as banks send it."""
-    reason = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-              429: "Too Many Requests", 500: "Internal Server Error"}.get(status, "Error")
-    return json.dumps(
-        {
-            "Code": f"{status} {reason}",
-            "Id": error_id or f"err-{secrets.token_hex(4)}",
-            "Message": message,
-            "Errors": [{"ErrorCode": code, "Message": message}],
-        }
-    ).encode()
 
 
 @dataclass

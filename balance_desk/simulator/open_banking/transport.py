@@ -4,6 +4,8 @@ simulator and writes its replies (whole, or cut short for the truncation fault).
 
 from __future__ import annotations
 
+import json
+import secrets
 import socket
 import ssl
 from dataclasses import dataclass, field
@@ -20,6 +22,20 @@ class Reply:
     content_type: str = "application/json"
     truncate_to: int | None = None
     trickle_s: float = 0.0
+
+
+def obie_error(status: int, code: str, message: str, error_id: str | None = None) -> bytes:
+    """An OBErrorResponse1 body as banks send it."""
+    reason = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+              429: "Too Many Requests", 500: "Internal Server Error"}.get(status, "Error")
+    return json.dumps(
+        {
+            "Code": f"{status} {reason}",
+            "Id": error_id or f"err-{secrets.token_hex(4)}",
+            "Message": message,
+            "Errors": [{"ErrorCode": code, "Message": message}],
+        }
+    ).encode()
 
 
 class BankApp(Protocol):

@@ -17,8 +17,8 @@ from balance_desk.simulator.open_banking.server import (
     HTML_BODY,
     TRUNCATED_BODY,
     BankSimulator,
-    obie_error,
 )
+from balance_desk.simulator.open_banking.transport import obie_error
 from balance_desk.sources.open_banking.source import OpenBankingSource
 from tests.sources.open_banking.support import bank_settings, by_id, make_source, store_tokens
 
