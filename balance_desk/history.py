@@ -440,7 +440,7 @@ def unread_keys(result: RevolutXResult | BankResult) -> tuple[str, ...] | None:
 
     if isinstance(result, RevolutXResult):
         return () if result.status == "ok" else None
-    if result.status != "ok" and not any(a.status == "ok" for a in result.accounts):
+    if result.status != "ok" and not result.read_any:
         return None
     return tuple(a.account.account_id for a in result.accounts if a.status != "ok")
 

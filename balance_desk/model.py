@@ -353,6 +353,12 @@ class BankResult(Frozen):
     # One line per bank connection (several banks can be connected).
     connections: tuple[ConnectionResult, ...] = ()
 
+    @property
+    def read_any(self) -> bool:
+        """Whether any account was read: an error (one bank of several failed) may still carry
+        fresh figures for the others."""
+        return any(a.status == "ok" for a in self.accounts)
+
     def to_document(self) -> dict[str, Any]:
         return {
             "status": self.status,

@@ -79,15 +79,18 @@ def build_table(
     previous: TableData | None,
     prices: Prices | None = None,
 ) -> TableData | None:
-    """Rows for a successful result; None when there is nothing new to show."""
+    """Rows for a successful result, or a bank result that read some accounts (the others keep
+    their last figures, marked stale); None when there is nothing new to show."""
     from balance_desk.model import RevolutXResult
 
-    if result.status not in ("ok", "quota"):
-        return None
     if isinstance(result, RevolutXResult):
+        if result.status not in ("ok", "quota"):
+            return None
         from balance_desk.present.crypto_table import build_crypto_table
 
         return build_crypto_table(result, number, prices)
+    if result.status not in ("ok", "quota") and not result.read_any:
+        return None
     from balance_desk.present.bank_table import build_bank_table
 
     return build_bank_table(result, number, previous, prices)

@@ -68,18 +68,13 @@ def kept_table(previous: TableData | None, outcome: FetchOutcome) -> TableData |
     status = outcome.result.status
     if status in ("ok", "quota"):  # quota: the accounts keep their figures, marked as such
         return outcome.table
-    if status == "error" and _partly_read(outcome.result) and outcome.table is not None:
-        # One bank of several failed: the others' fresh figures show, and the failing one's
-        # accounts keep their last figures, marked stale (`build_bank_table`).
+    if status == "error" and outcome.table is not None:
+        # Part of a bank was read (one bank of several failed): the fresh figures show, and the
+        # unread accounts keep their last ones, marked stale (`build_bank_table`).
         return outcome.table
     if status == "not_configured":
         return None
     return previous
-
-
-def _partly_read(result: object) -> bool:
-    connections = getattr(result, "connections", ())
-    return len(connections) > 1 and any(c.status == "ok" for c in connections)
 
 
 class SourceRunner:

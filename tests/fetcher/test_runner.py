@@ -168,3 +168,20 @@ def test_a_refresh_where_one_bank_failed_still_records_the_other(tmp_path: Path)
     document = history.last_documents()["bank"]
     assert "50.00" in document and "120.00" not in document
     runner.close()
+
+
+def test_when_one_bank_fails_the_others_fresh_figures_show_beside_its_last_ones() -> None:
+    runner = SourceRunner(
+        [ScriptedBank(_bank(("Everyday", "100.00"), ("Savings", "50.00")),  # type: ignore[list-item]
+                      _bank(("Everyday", "120.00"), ("Savings", None)))],
+        NumberFormat(),
+    )
+    runner.fetch("bank", user_present=True)
+    outcome = runner.fetch("bank", user_present=True)
+    assert outcome.result.status == "error"  # the window still says one bank failed
+    table = outcome.table
+    assert table is not None
+    shown = {row.texts[0]: row.texts[4] for row in table.rows}  # the Amount column
+    assert shown == {"Everyday": "120.00", "Savings": "50.00"}
+    assert table.stale_rows == 1  # Savings: its last figures, marked
+    runner.close()
