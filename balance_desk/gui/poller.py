@@ -23,6 +23,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, Signa
 
 from balance_desk.fetcher.outcome import Fetcher, FetchOutcome, startup_error
 from balance_desk.gui.tasks import JobFailed, Tasks
+from balance_desk.model import BankResult
 from balance_desk.present.updates import SourceUpdate
 from balance_desk.sources.base import SourceName, now_utc
 from balance_desk.sources.factory import bug_result, failed_result
@@ -249,6 +250,10 @@ class PollWorker(QObject):
         result = outcome.result
         now = now_utc()
         figures_at = slot.update.figures_at
+        partly_read = (result.status == "error" and isinstance(result, BankResult)
+                       and result.read_any and outcome.table is not None)
+        if partly_read:  # the accounts read are this fetch's; the others are marked
+            figures_at = result.fetched_at or now
         if result.status in ("ok", "quota"):
             slot.failures = 0
             slot.retry_at = None
@@ -278,6 +283,7 @@ class PollWorker(QObject):
             failures=slot.failures,
             configured=result.status != "not_configured",
             overview=outcome.overview,
+            partly_read=partly_read,
         )
         self.updated.emit(slot.update)
 

@@ -64,6 +64,10 @@ def _schedule(update: SourceUpdate, now: datetime) -> str:
     return f"{word} {countdown(update.next_refresh_at, now)}"
 
 
+def _accounts_not_read(unread: int, accounts: int) -> str:
+    return f"{unread} of {accounts} accounts could not be read"
+
+
 def status_text(update: SourceUpdate, now: datetime) -> tuple[str, str]:
     """(rich text for the status bar, the same as plain text for the tooltip and copying)."""
     title = update.title
@@ -84,7 +88,11 @@ def status_text(update: SourceUpdate, now: datetime) -> tuple[str, str]:
     bits: list[str] = []
     if update.state == "error" and update.error is not None:
         bits.append("; ".join(error_parts(update.error)))
-        if update.figures_at is not None:
+        unread, accounts = update.unread_accounts
+        if unread:
+            bits.append(f"{_accounts_not_read(unread, accounts)}, the rest updated "
+                        f"{clock_time(update.figures_at or now)}")
+        elif update.figures_at is not None:
             bits.append(
                 f"showing figures from {clock_time(update.figures_at)} "
                 f"({age(update.figures_at, now)})"
@@ -132,11 +140,25 @@ def tab_notice(update: SourceUpdate, now: datetime) -> Notice | None:
         )
     if update.state != "error" or update.error is None:
         return None
-    details = error_parts(update.error)
+    return _failure_notice(update, update.error, now)
+
+
+def _failure_notice(update: SourceUpdate, error: ErrorInfo, now: datetime) -> Notice:
+    """A failed refresh: what was kept (all the last figures, or the accounts not read), and
+    why it failed."""
+    title = update.title
+    details = error_parts(error)
     copy_text = f"{title}: " + "\n".join(details)
     schedule = _schedule(update, now)
     tail = f" ({escape(schedule)})" if schedule else ""
     lines = "<br>".join(escape(part) for part in details)
+    unread, accounts = update.unread_accounts
+    if unread:
+        head = (
+            f"<b>{escape(_accounts_not_read(unread, accounts))}</b>{tail}: "
+            "their rows keep their last figures, marked in italics; the others are current."
+        )
+        return Notice("warning", f"{head}<br>{lines}", copy_text, "Retry now")
     if update.stale and update.figures_at is not None:
         head = (
             f"<b>Stale:</b> these figures are from {escape(clock_time(update.figures_at))} "

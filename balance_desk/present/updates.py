@@ -73,6 +73,9 @@ class SourceUpdate:
     overview: OverviewData | None = None
     # The figures are the previous run's, from the history, until the first fetch answers.
     from_history: bool = False
+    # The latest fetch failed for some accounts only (one bank of several, one account): the
+    # table is that fetch's, the unread accounts' rows carry their last figures, each marked.
+    partly_read: bool = False
 
     @property
     def title(self) -> str:
@@ -80,9 +83,20 @@ class SourceUpdate:
 
     @property
     def stale(self) -> bool:
-        """Figures are on screen but the latest attempt to refresh them failed."""
+        """Figures are on screen but the latest attempt to refresh them failed (wholly: a
+        partly read table marks its unread rows itself)."""
         shown = self.table is not None and bool(self.table.rows)
-        return shown and (self.state == "error" or self.from_history)
+        return shown and ((self.state == "error" and not self.partly_read) or self.from_history)
+
+    @property
+    def unread_accounts(self) -> tuple[int, int]:
+        """(accounts not read, accounts in all) of a partly read bank; (0, 0) otherwise."""
+        from balance_desk.model import BankResult
+
+        result = self.result
+        if not self.partly_read or not isinstance(result, BankResult):
+            return 0, 0
+        return sum(a.status != "ok" for a in result.accounts), len(result.accounts)
 
     @property
     def done(self) -> bool:

@@ -64,6 +64,50 @@ def test_failure_keeps_old_figures_marked_stale_and_recovery_clears_it(
     assert "updated" in gui_app.window.status_labels["revolut_x"].plain
 
 
+def test_an_account_that_could_not_be_read_is_marked_and_the_fresh_ones_are_not(
+    qtbot: QtBot, gui_app: App
+) -> None:
+    """A refresh that read some accounts: their new figures show as current, and only the
+    unread account's rows are marked (its last figures, in italics with a note), not the
+    whole table greyed as stale."""
+    from balance_desk.simulator.open_banking.server import BankFault
+
+    gui_app.wait_done(qtbot)
+    gui_app.window.tabs.setCurrentIndex(2)  # Bank
+    unread = gui_app.bank_sim.accounts[0]
+    gui_app.bank_sim.add_fault(
+        BankFault(status=500, path=f"/accounts/{unread.account_id}/balances", times=None)
+    )
+    gui_app.refresh_and_wait(qtbot, "bank")
+    update = gui_app.latest("bank")
+    assert update.state == "error" and update.partly_read and not update.stale
+    pane = gui_app.window.bank_pane
+    assert not pane.model.stale  # the table as a whole is this refresh's
+    rows = pane.model.rows()
+    marked = [row for row in rows if row.stale_note]
+    from balance_desk.present.bank_table import BankRowInfo
+
+    infos = [row.payload for row in marked if isinstance(row.payload, BankRowInfo)]
+    assert marked and len(infos) == len(marked)
+    assert {info.account.account_id for info in infos} == {unread.account_id}
+    assert any(not row.stale_note for row in rows)
+    notice = pane.notice.text()
+    assert pane.notice.isVisible() and "Stale" not in notice
+    assert "1 of" in notice and "could not be read" in notice
+    status = gui_app.window.status_labels["bank"].plain
+    assert "showing figures from" not in status and "1 of" in status
+    # The Overview counts the unread account at its last figures, and says so.
+    note = gui_app.window.overview_pane.net_worth_note.text()
+    assert "Some Bank accounts could not be read and count at their last figures" in note
+
+    gui_app.bank_sim.clear_faults()
+    gui_app.refresh_and_wait(qtbot, "bank")
+    update = gui_app.latest("bank")
+    assert update.state == "ok" and not update.partly_read
+    assert not any(row.stale_note for row in pane.model.rows())
+    assert not pane.notice.isVisible()
+
+
 def test_f5_coalesces_with_a_refresh_in_flight(qtbot: QtBot, gui_app: App) -> None:
     gui_app.wait_done(qtbot)
     sim = gui_app.crypto_sim

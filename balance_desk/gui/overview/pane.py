@@ -52,6 +52,7 @@ class OverviewPane(QWidget):
         self._data: OverviewData | None = None
         self._privacy = False
         self._stale_sources: tuple[str, ...] = ()
+        self._partly_read: tuple[str, ...] = ()
         head = self._build_head(base)
         self.figures, self.figure_labels = self._build_figures()
 
@@ -141,8 +142,13 @@ class OverviewPane(QWidget):
     def data(self) -> OverviewData | None:
         return self._data
 
-    def show_overview(self, data: OverviewData | None, stale_sources: tuple[str, ...]) -> None:
-        """Show `data`; `stale_sources` names the sources whose figures are not current."""
+    def show_overview(
+        self, data: OverviewData | None, stale_sources: tuple[str, ...],
+        partly_read: tuple[str, ...] = (),
+    ) -> None:
+        """Show `data`; `stale_sources` names the sources whose figures are not current,
+        `partly_read` those where some accounts could not be read (counted at their last
+        figures)."""
         if data is not self._data:
             self._data = data
             rows = (data.currency_rows, data.rate_rows) if data is not None else ((), ())
@@ -153,6 +159,7 @@ class OverviewPane(QWidget):
             if data is not None and self.base.currentText() != data.base:
                 self.base.setCurrentText(data.base)
         self._stale_sources = stale_sources
+        self._partly_read = partly_read
         self.currencies.model.set_stale(bool(stale_sources))
         self._render()
 
@@ -197,6 +204,11 @@ class OverviewPane(QWidget):
             notes.append(
                 f"{' and '.join(self._stale_sources)} figures are from an earlier refresh "
                 "(see their tab)"
+            )
+        if self._partly_read:
+            notes.append(
+                f"some {' and '.join(self._partly_read)} accounts could not be read and count "
+                "at their last figures (see their tab)"
             )
         self.net_worth_note.setText("; ".join(notes[:1]).capitalize() + (
             ". " + ". ".join(n[:1].upper() + n[1:] for n in notes[1:]) + "." if notes[1:] else "."

@@ -379,7 +379,10 @@ class MainWindow(QMainWindow):
         stale = tuple(
             TAB_TITLES[name][0] for name, update in self._latest.items() if update.stale
         )
-        panes.overview.show_overview(self._overview, stale)
+        partly = tuple(
+            TAB_TITLES[name][0] for name, update in self._latest.items() if update.partly_read
+        )
+        panes.overview.show_overview(self._overview, stale, partly)
         panes.net_worth.setText(self.net_worth_words())
         if self._overview is not None:
             title = f"Value ({self._overview.base})"
