@@ -146,7 +146,7 @@ class _Host:
                 return False
         self._runner = SourceRunner(
             built.sources, request.number, built.cleanup, rates=built.rates,
-            prefetched=prefetched, history=built.history,
+            prefetched=prefetched, history=built.history, glance=built.glance,
         )
         # The history's figures first: `configured` reads the keyring, which may wait for the
         # user to unlock it, and the window should show the last figures meanwhile.

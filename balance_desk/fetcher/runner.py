@@ -26,6 +26,8 @@ from balance_desk.sources.factory import failed_result
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from concurrent.futures import Future
+    from datetime import datetime
+    from pathlib import Path
 
     from balance_desk.history import History
     from balance_desk.model import BankAccount, BankBalance, CryptoBalance
@@ -92,6 +94,7 @@ class SourceRunner:
         rates: RateBook | None = None,
         prefetched: Mapping[str, Future[object]] | None = None,
         history: History | None = None,
+        glance: Path | None = None,
     ) -> None:
         self._sources: dict[SourceName, Source] = {s.name: s for s in sources}
         self._number = number
@@ -110,6 +113,11 @@ class SourceRunner:
         # answers the first user-present fetch of its source.
         self._prefetched = dict(prefetched or {})
         self._history = history
+        # The last figures as text, for the next start's first paint (present/glance.py).
+        self._glance_path = glance
+        self._glance_text = ""
+        self._glance_lock = threading.Lock()
+        self._figures_at: dict[SourceName, datetime] = {}
 
     @property
     def names(self) -> tuple[SourceName, ...]:
@@ -155,6 +163,8 @@ class SourceRunner:
             with self._lock:
                 if self._tables.get(name) is None:
                     self._tables[name] = table
+                    if result.fetched_at is not None:
+                        self._figures_at[name] = result.fetched_at
             outcomes.append(FetchOutcome(result, table))
         if prices is not None and outcomes:
             with self._lock:
@@ -188,10 +198,42 @@ class SourceRunner:
             table = self._tables[name] = kept_table(previous, outcome)
             self._busy.discard(name)
             retire = self._closed
+            self._note_figures_at(name, outcome)
         overview = self._overview()
+        self._keep_glance(overview)
         if retire:
             self._retire(name)
         return FetchOutcome(outcome.result, table, overview)
+
+    def _note_figures_at(self, name: SourceName, outcome: FetchOutcome) -> None:
+        """When the figures shown for `name` were fetched (under the lock)."""
+        result = outcome.result
+        if result.status == "not_configured":
+            self._figures_at.pop(name, None)
+        elif result.fetched_at is not None and (
+            result.status == "ok" or (result.status == "error" and outcome.table is not None)
+        ):
+            self._figures_at[name] = result.fetched_at
+
+    def _keep_glance(self, overview: OverviewData | None) -> None:
+        """The figures on screen now, as text for the next start's first paint; written only
+        when they changed, and never a reason for a fetch to fail."""
+        if self._glance_path is None:
+            return
+        from balance_desk.paths import atomic_write_text
+        from balance_desk.present.glance import glance_json, make_glance
+
+        with self._glance_lock:
+            try:
+                with self._lock:
+                    tables, times = dict(self._tables), dict(self._figures_at)
+                glance = make_glance(tables, overview, times)
+                text = "" if glance is None else glance_json(glance)
+                if text and text != self._glance_text:
+                    atomic_write_text(self._glance_path, text)
+                    self._glance_text = text
+            except Exception:
+                log.exception("Keeping the last figures for the next start failed")
 
     def _record(self, name: SourceName, result: SourceResult, prices: Prices | None) -> None:
         """A successful fetch (or the part of a bank fetch that was read) into the history; a

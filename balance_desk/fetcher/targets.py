@@ -10,6 +10,8 @@ import os
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from balance_desk.config import Settings
     from balance_desk.credentials import BankCredentials, RevolutXCredentials
     from balance_desk.history import History
@@ -25,6 +27,7 @@ def demo_sources() -> SourceSet:
     """The built-in simulators on loopback and throwaway credentials in memory; values in the
     base currency the user chose."""
     from balance_desk.config import Settings
+    from balance_desk.present.glance import DEMO_GLANCE_FILE
     from balance_desk.simulator.demo import start_demo
     from balance_desk.sources.base import SourceSet
     from balance_desk.sources.factory import build_sources
@@ -43,7 +46,9 @@ def demo_sources() -> SourceSet:
         # The demo's bank keeps its quota ledger and account list beside its rates, never in
         # the user's data directory.
         sources = build_sources(env.store, env.settings, directory=env.rates_dir)
-        return SourceSet(sources, env.close, rates, demo_history(env.settings.base))
+        history = demo_history(env.settings.base)
+        return SourceSet(sources, env.close, rates, history,
+                         glance_at(DEMO_GLANCE_FILE) if history is not None else None)
     except BaseException:
         env.close()
         raise
@@ -69,6 +74,7 @@ def user_sources() -> SourceSet:
     from balance_desk.config import Settings
     from balance_desk.credentials import CredentialStore
     from balance_desk.paths import data_dir
+    from balance_desk.present.glance import GLANCE_FILE
     from balance_desk.sources.base import SourceSet
     from balance_desk.sources.factory import build_sources
     from balance_desk.sources.rates.book import RateBook
@@ -87,7 +93,13 @@ def user_sources() -> SourceSet:
         except Exception:  # thinning is housekeeping: never a reason not to fetch
             logging.getLogger(__name__).exception("Thinning the history failed")
     return SourceSet(build_sources(store, settings), None, RateBook(store, settings, data_dir()),
-                     history)
+                     history, glance_at(GLANCE_FILE) if history is not None else None)
+
+
+def glance_at(name: str) -> Path:
+    from balance_desk.paths import data_dir
+
+    return data_dir() / name
 
 
 def demo_history(base: str) -> History | None:

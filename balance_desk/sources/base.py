@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias
 if TYPE_CHECKING:
     # The GUI imports this module for `SourceName` before its first paint; pydantic (through
     # the model) is imported only once a snapshot is really built.
+    from pathlib import Path
+
     from balance_desk.history import History
     from balance_desk.model import BankResult, RevolutXResult
     from balance_desk.sources.rates.book import RateBook
@@ -46,6 +48,9 @@ class SourceSet:
     rates: RateBook | None = None
     # Where every successful fetch is recorded (None: not recorded, the demo's case).
     history: History | None = None
+    # Where the last figures are kept as text for the next start's first paint (see
+    # present/glance.py); None: not kept.
+    glance: Path | None = None
 
 
 # Builds the sources: the fetch process calls one of these, named in `fetcher.targets`.

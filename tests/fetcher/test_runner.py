@@ -185,3 +185,46 @@ def test_when_one_bank_fails_the_others_fresh_figures_show_beside_its_last_ones(
     assert shown == {"Everyday": "120.00", "Savings": "50.00"}
     assert table.stale_rows == 1  # Savings: its last figures, marked
     runner.close()
+
+
+def test_the_figures_shown_are_kept_as_text_for_the_next_first_paint(tmp_path: Path) -> None:
+    """Written after a fetch that shows new figures, not rewritten when nothing changed, and a
+    failed refresh keeps the last figures (with their time)."""
+    from balance_desk.model import BankResult
+    from balance_desk.present.glance import read_glance
+
+    path = tmp_path / "history-last-figures.json"
+    failed = BankResult(status="error", fetched_at=NOW,
+                        error=ErrorInfo(kind="server", message="Down"))
+    runner = SourceRunner(
+        [ScriptedBank(_bank(("Everyday", "100.00"), ("Savings", "50.25")),  # type: ignore[list-item]
+                      _bank(("Everyday", "100.00"), ("Savings", "50.25")), failed)],
+        NumberFormat(), glance=path,
+    )
+    runner.fetch("bank", user_present=True)
+    glance, problem = read_glance(path)
+    assert problem is None and glance is not None
+    assert glance.figures_at == {"bank": NOW}
+    table = glance.tables["bank"]
+    assert [row[0] for row in table.rows] == ["Everyday", "Savings"]
+    assert "50.25" in [cell.strip() for cell in table.rows[1]]
+    assert "overview" not in glance.tables  # no rates: no Overview to show
+    written = path.stat().st_ino
+    runner.fetch("bank", user_present=True)  # the same figures: the file stays as it is
+    assert path.stat().st_ino == written
+    runner.fetch("bank", user_present=True)  # failed: the last figures stay
+    kept, _ = read_glance(path)
+    assert kept == glance
+    runner.close()
+
+
+def test_a_glance_that_cannot_be_written_never_fails_a_fetch(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    runner = SourceRunner(
+        [ScriptedBank(_bank(("Everyday", "100.00")))],  # type: ignore[list-item]
+        NumberFormat(), glance=blocker / "history-last-figures.json",
+    )
+    outcome = runner.fetch("bank", user_present=True)
+    assert outcome.result.status == "ok" and outcome.table is not None
+    runner.close()
