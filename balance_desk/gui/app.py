@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from balance_desk.fetcher.outcome import Fetcher
     from balance_desk.gui.desktop import Desktop
     from balance_desk.gui.poller import FetcherFactory, Poller
+    from balance_desk.present.glance import Glance
     from balance_desk.present.updates import SourceUpdate
     from balance_desk.sources.base import SourceName
 
@@ -63,6 +64,14 @@ def open_gui_state() -> QSettings:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         os.chmod(path, 0o600)
     return QSettings(str(path), QSettings.Format.IniFormat)
+
+
+def read_last_figures(demo: bool) -> tuple[Glance | None, str | None]:
+    """The last figures shown, kept as text for this first paint, and what was wrong with
+    them (for the log), if anything."""
+    from balance_desk.present.glance import glance_file, read_glance
+
+    return read_glance(data_dir() / glance_file(demo))
 
 
 def display_problem() -> str | None:
@@ -157,10 +166,14 @@ class AppController(QObject):
         self._set_up = False
         self._on_setup = on_setup
         self._exiting = False
+        self._shut_down = False
         privacy = settings.privacy_mode if settings is not None else stored_privacy_mode()
+        # The app paints the last figures with its first frame (tests start without them).
+        glance, self._glance_problem = read_last_figures(demo) if defer_setup else (None, None)
         # With defer_setup the tables and the rest follow the first paint (finish_setup).
         self.window = MainWindow(
-            demo=demo, privacy=privacy, state=open_gui_state(), light_start=defer_setup
+            demo=demo, privacy=privacy, state=open_gui_state(), light_start=defer_setup,
+            glance=glance,
         )
         self._factory = factory
         self.window.refresh_requested.connect(self._refresh)
@@ -182,6 +195,8 @@ class AppController(QObject):
         self.window.build_panes()
         if self._on_setup is not None:
             self._on_setup()
+        if self._glance_problem:  # the log is open by now
+            _log().warning("%s", self._glance_problem)
         if self._load_settings_later:
             from balance_desk.paths import stored_number
 
@@ -227,6 +242,8 @@ class AppController(QObject):
             self.poller.refresh(user_present=True)
 
     def _start(self) -> None:
+        if self._shut_down:  # quit before the first paint: nothing may start any more
+            return
         self.finish_setup(start_polling=True)
         self.poller.start()  # once only: set up earlier (minimized), it starts now
 
@@ -259,6 +276,10 @@ class AppController(QObject):
         self.poller.start()
 
     def show(self) -> None:
+        if os.environ.get(FIRST_FIGURES_ENV) and self._paints_both_sources():
+            FirstPaint(self.window, lambda: self._report("first-figures"))
+            self.window.show()
+            return
         if os.environ.get(FIRST_PAINT_ENV):
             FirstPaint(self.window, self._report_first_paint)
             self.window.show()
@@ -274,6 +295,11 @@ class AppController(QObject):
         if not self.desktop.starts_hidden:
             self.window.showMinimized()
         # else in the tray; the fallback timer starts polling without a paint
+
+    def _paints_both_sources(self) -> bool:
+        """Whether the first frame shows figures of both sources (the Overview's glance)."""
+        index = self.window.tabs.currentIndex()
+        return index == 0 and "overview" in self.window.glance_pages
 
     def _report_fresh_data(self) -> None:
         self._report("fresh-data")
@@ -372,6 +398,7 @@ class AppController(QObject):
     def shutdown(self) -> None:
         from balance_desk.fetcher import early
 
+        self._shut_down = True
         self.window.save_state()
         if self._set_up:
             self.poller.stop(timeout_s=2.0)

@@ -109,19 +109,22 @@ def start_app(
         chosen = Settings.load_or_defaults()[0].base_currency
         settings.base_currency = chosen or settings.base_currency
         rates = RateBook(env.store, settings, env.rates_dir)
-        kept = None
-        if history:  # as the app's fetch process keeps the user's history
+        kept = glance = None
+        if history:  # as the app's fetch process keeps the user's history and last figures
             from balance_desk.history import HISTORY_FILE, History
             from balance_desk.paths import data_dir
+            from balance_desk.present.glance import GLANCE_FILE
 
             kept = History(data_dir() / HISTORY_FILE)
+            glance = data_dir() / GLANCE_FILE
         return SourceRunner(build_sources(env.store, settings), number, rates=rates,
-                            history=kept)
+                            history=kept, glance=glance)
 
     app = QApplication.instance()
     assert isinstance(app, QApplication)
-    controller = AppController(app, factory=factory, settings=QUIET, **options)
+    controller = AppController(app, factory=factory, **{"settings": QUIET, **options})
     qtbot.addWidget(controller.window)
     controller.show()
-    controller.poller.start()
+    if not options.get("defer_setup"):  # else the first paint starts it, as in the app
+        controller.poller.start()
     return App(env, controller)

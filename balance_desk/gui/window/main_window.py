@@ -35,9 +35,11 @@ if TYPE_CHECKING:
     from balance_desk.gui.tables.bank_detail import BankDetailPane
     from balance_desk.gui.tables.pane import BreakdownPane
     from balance_desk.gui.tasks import Tasks
+    from balance_desk.gui.window.glance_view import GlanceView
     from balance_desk.gui.window.notice import NoticeBar
     from balance_desk.gui.window.status import SourceStatusLabel
     from balance_desk.present.formatting import NumberFormat
+    from balance_desk.present.glance import Glance, GlancePage
     from balance_desk.present.overview import OverviewData
     from balance_desk.present.rows import TableRow
     from balance_desk.present.updates import SourceUpdate, TableData
@@ -84,6 +86,7 @@ class MainWindow(QMainWindow):
         state: QSettings | None = None,
         number: NumberFormat | None = None,
         light_start: bool = False,
+        glance: Glance | None = None,
     ) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
@@ -102,6 +105,10 @@ class MainWindow(QMainWindow):
         self._overview: OverviewData | None = None
         self._base = ""
         self._tasks: Tasks | None = None
+        # The last figures, painted from text until the real panes have figures to show
+        # (present/glance.py): each page's label, by page.
+        self._glance = glance
+        self._glance_views: dict[str, GlanceView] = {}
 
         self._build_actions()
         self._show_privacy_action(privacy)
@@ -162,23 +169,73 @@ class MainWindow(QMainWindow):
         self.tabs.setObjectName("sourceTabs")
         self.tabs.setAccessibleName("Sources")
         self.tabs.setDocumentMode(True)
-        self._pages: list[tuple[QVBoxLayout, QLabel]] = []
+        self._pages: list[tuple[QVBoxLayout, QWidget]] = []
+        glance = self._glance
         for name in TABS:
             title, tab = TAB_TITLES[name]
             page = QWidget(self.tabs)
             layout = QVBoxLayout(page)
             layout.setContentsMargins(0, 0, 0, 0)
-            placeholder = QLabel(
-                f"Loading balances from {title}…" if name in SOURCES else "Loading…", page
-            )
-            placeholder.setObjectName(f"{name}Loading")
-            layout.addWidget(placeholder)
-            layout.addStretch(1)
+            placeholder: QWidget
+            if glance is not None and glance.covers(name):
+                placeholder = self._glance_view(glance, name, page)
+                layout.addWidget(placeholder, 1)
+            else:
+                placeholder = QLabel(
+                    f"Loading balances from {title}…" if name in SOURCES else "Loading…", page
+                )
+                placeholder.setObjectName(f"{name}Loading")
+                layout.addWidget(placeholder)
+                layout.addStretch(1)
             self._pages.append((layout, placeholder))
             self.tabs.addTab(page, tab)
         self._central_layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
-        self.statusBar().showMessage("Loading balances…")
+        if glance is not None and self._glance_views:
+            from balance_desk.present.glance import glance_status
+            from balance_desk.sources.base import now_utc
+
+            self.statusBar().showMessage(glance_status(glance, now_utc()))
+        else:
+            self.statusBar().showMessage("Loading balances…")
+
+    def _glance_page(self, glance: Glance, name: str) -> GlancePage:
+        from balance_desk.money import PRIVACY_MASK
+        from balance_desk.present.glance import glance_page
+        from balance_desk.sources.base import now_utc
+
+        masked = PRIVACY_MASK if self._privacy else None
+        return glance_page(glance, name, masked=masked, now=now_utc())
+
+    def _glance_view(self, glance: Glance, name: str, page: QWidget) -> GlanceView:
+        from balance_desk.gui.window.glance_view import GlanceView
+
+        view = GlanceView(self._glance_page(glance, name), page)
+        view.setObjectName(f"{name}Glance")
+        self._glance_views[name] = view
+        return view
+
+    @property
+    def glance_pages(self) -> tuple[str, ...]:
+        """The pages still showing the last figures from text (none once each real pane has
+        figures, or an answer, of its own)."""
+        return tuple(self._glance_views)
+
+    def glance_view(self, name: str) -> GlanceView | None:
+        return self._glance_views.get(name)
+
+    def _end_glance(self, name: str) -> None:
+        """`name`'s real pane takes over from its glance."""
+        view = self._glance_views.pop(name, None)
+        if view is None:
+            return
+        layout, _ = self._pages[TABS.index(name)]
+        layout.removeWidget(view)
+        view.deleteLater()
+        item = layout.itemAt(0)
+        pane = item.widget() if item is not None else None
+        if pane is not None:
+            pane.show()
 
     def build_panes(self) -> None:
         """The tables, their filters and totals, the detail pane, the banners and the status
@@ -220,9 +277,13 @@ class MainWindow(QMainWindow):
         overview = OverviewPane(self._base or "EUR", self.tabs)
         overview.base_currency_chosen.connect(self.base_currency_changed)
         history = HistoryPane(lambda: _history_path(self._demo), self._chart_base, self.tabs)
-        for (layout, placeholder), widget in zip(
-            self._pages, (overview, crypto_pane, splitter, history), strict=True
+        for name, (layout, placeholder), widget in zip(
+            TABS, self._pages, (overview, crypto_pane, splitter, history), strict=True
         ):
+            if name in self._glance_views:  # it shows until this pane has figures
+                widget.hide()
+                layout.insertWidget(0, widget, 1)
+                continue
             layout.takeAt(layout.count() - 1)  # the stretch under the placeholder
             layout.replaceWidget(placeholder, widget)
             placeholder.deleteLater()
@@ -346,7 +407,23 @@ class MainWindow(QMainWindow):
         from balance_desk.sources.base import now_utc
 
         self._render_source(name, now_utc())
+        if self._glance_views:
+            self._end_glances()
         self.source_updated.emit(update)
+
+    def _end_glances(self) -> None:
+        """Each page whose real pane has something of its own to show: a source's first answer
+        (its figures from the history, fresh ones, or why there are none); the Overview's
+        first valuation, or every source's first answer."""
+        for name in SOURCES:
+            update = self._latest.get(name)
+            if update is not None and update.state != "loading":
+                self._end_glance(name)
+        answered = all(
+            (u := self._latest.get(name)) is not None and u.state != "loading" for name in SOURCES
+        )
+        if self._overview is not None or answered:
+            self._end_glance("overview")
 
     def latest(self, name: SourceName) -> SourceUpdate | None:
         return self._latest.get(name)
@@ -445,6 +522,9 @@ class MainWindow(QMainWindow):
         changed = on != self._privacy
         self._privacy = on
         self._show_privacy_action(on)
+        if changed and self._glance is not None:
+            for name, view in self._glance_views.items():
+                view.show_page(self._glance_page(self._glance, name))
         if self._panes is not None:  # else they take it on when they are built
             self.crypto_pane.set_privacy(on)
             self.bank_pane.set_privacy(on)
