@@ -158,8 +158,8 @@ def first_paint(app: Any, before: Any, size: str, shots: list[Any]) -> None:
         def __init__(self) -> None:
             self.inner = demo_factory()
 
-        def start(self) -> object:
-            return self.inner.start()
+        def start(self, restored: Any = None) -> object:
+            return self.inner.start(restored)
 
         def restored(self) -> object:
             return self.inner.restored()
