@@ -44,6 +44,24 @@ def test_a_fetch_comes_back_digit_for_digit(tmp_path: Path) -> None:
     assert rows[0].time == T0.isoformat() and rows[0].source == "revolut_x"
 
 
+def test_the_history_and_its_journal_are_the_users_alone(tmp_path: Path) -> None:
+    """Balances are private: 0600 like every other file in the data folder, whatever the
+    umask, and a file made earlier with looser permissions is tightened."""
+    old = os.umask(0o022)
+    try:
+        history = History(tmp_path / HISTORY_FILE)
+        history.record("revolut_x", T0, _lines())
+        files = sorted(tmp_path.glob(f"{HISTORY_FILE}*"))
+        assert {f.name for f in files} >= {HISTORY_FILE, f"{HISTORY_FILE}-wal"}
+        assert {oct(f.stat().st_mode & 0o777) for f in files} == {"0o600"}
+        history.close()
+        (tmp_path / HISTORY_FILE).chmod(0o644)
+        History(tmp_path / HISTORY_FILE).close()
+        assert oct((tmp_path / HISTORY_FILE).stat().st_mode & 0o777) == "0o600"
+    finally:
+        os.umask(old)
+
+
 def test_an_unchanged_balance_is_not_stored_again_but_the_series_knows_it_held(
     tmp_path: Path,
 ) -> None:
