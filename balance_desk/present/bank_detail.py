@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 from balance_desk.money import PRIVACY_MASK
 from balance_desk.present.bank_table import BankRowInfo
 from balance_desk.present.bank_totals import is_available_type
-from balance_desk.present.formatting import NumberFormat, local_time
+from balance_desk.present.formatting import NumberFormat
+from balance_desk.present.moments import local_time
 
 if TYPE_CHECKING:
     # Types only: pydantic is not imported before the window has painted.

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 from balance_desk.money import plain
 from balance_desk.present.bank_totals import bank_totals as totals_by_currency
 from balance_desk.present.bank_totals import is_available_type
-from balance_desk.present.formatting import MISSING, NumberFormat, local_time
+from balance_desk.present.formatting import MISSING, NumberFormat
+from balance_desk.present.moments import local_time
 from balance_desk.present.rows import CellValue, Column, TableRow, align_decimals, make_row
 from balance_desk.present.updates import TableData, TotalLine
 

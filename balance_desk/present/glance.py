@@ -13,10 +13,9 @@ nothing heavier than `json`. A damaged file is moved aside and the start goes on
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -48,16 +47,16 @@ def glance_file(demo: bool) -> str:
     return DEMO_GLANCE_FILE if demo else GLANCE_FILE
 
 
-@dataclass(frozen=True, slots=True)
-class GlanceTable:
+# NamedTuples, not dataclasses: this module is imported before the first paint, and making a
+# frozen dataclass (and importing `dataclasses`) costs milliseconds there.
+class GlanceTable(NamedTuple):
     columns: tuple[str, ...]
     kinds: tuple[str, ...]  # each column's kind: amounts are masked in privacy mode
     rows: tuple[tuple[str, ...], ...]
     more: int  # rows left out (beyond GLANCE_ROWS)
 
 
-@dataclass(frozen=True, slots=True)
-class Glance:
+class Glance(NamedTuple):
     figures_at: dict[str, datetime]  # per source: when its figures were fetched
     base: str
     # (label, text, note): "Net worth", "Crypto", "Bank", "Credit available"; none without
@@ -225,14 +224,13 @@ def _parse_table(raw: object) -> GlanceTable:
 
 def glance_status(glance: Glance, now: datetime) -> str:
     """The status bar's words while the glance shows."""
-    from balance_desk.present.formatting import age, clock_time
+    from balance_desk.present.moments import age, clock_time
 
     moment = min(glance.figures_at.values())
     return f"Figures from {clock_time(moment)} ({age(moment, now)}), refreshing…"
 
 
-@dataclass(frozen=True, slots=True)
-class GlancePage:
+class GlancePage(NamedTuple):
     """One page's last figures, in words and cells, ready to paint (privacy already applied)."""
 
     notice: str  # where the figures are from
@@ -247,7 +245,7 @@ class GlancePage:
 
 def glance_page(glance: Glance, page: str, *, masked: str | None, now: datetime) -> GlancePage:
     """A page of `glance`; `masked` (privacy mode) replaces every amount, as in the tables."""
-    from balance_desk.present.formatting import age, clock_time
+    from balance_desk.present.moments import age, clock_time
 
     moment = glance.oldest(page)
     notice = (f"These are the figures from {clock_time(moment)} ({age(moment, now)}), from "

@@ -11,7 +11,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from balance_desk.money import plain
-from balance_desk.present.formatting import MISSING, NumberFormat, age, local_time
+from balance_desk.present.formatting import MISSING, NumberFormat
+from balance_desk.present.moments import age, local_time
 from balance_desk.present.rows import Column, TableRow, align_decimals, make_row
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from html import escape
 from typing import TYPE_CHECKING, Literal
 
 from balance_desk.errors import KIND_TITLES
-from balance_desk.present.formatting import age, clock_time, countdown
+from balance_desk.present.moments import age, clock_time, countdown
 from balance_desk.present.updates import SourceUpdate
 
 if TYPE_CHECKING:

@@ -200,11 +200,14 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Loading balances…")
 
     def _glance_page(self, glance: Glance, name: str) -> GlancePage:
-        from balance_desk.money import PRIVACY_MASK
         from balance_desk.present.glance import glance_page
         from balance_desk.sources.base import now_utc
 
-        masked = PRIVACY_MASK if self._privacy else None
+        masked = None
+        if self._privacy:  # `money` imports `decimal`: not before the first paint otherwise
+            from balance_desk.money import PRIVACY_MASK
+
+            masked = PRIVACY_MASK
         return glance_page(glance, name, masked=masked, now=now_utc())
 
     def _glance_view(self, glance: Glance, name: str, page: QWidget) -> GlanceView:
