@@ -66,9 +66,9 @@ class Glance(NamedTuple):
     tables: dict[str, GlanceTable]  # "overview", "revolut_x", "bank"
 
     def covers(self, page: str) -> bool:
-        """Whether `page` can be shown from this glance: its table, and every source it
-        needs."""
-        return page in self.tables and all(s in self.figures_at for s in PAGES.get(page, ()))
+        """Whether `page` can be shown from this glance: its table, and the figures of a
+        source it shows (the Overview: of either; it values what there was)."""
+        return page in self.tables and any(s in self.figures_at for s in PAGES.get(page, ()))
 
     def oldest(self, page: str) -> datetime:
         return min(self.figures_at[s] for s in PAGES[page] if s in self.figures_at)

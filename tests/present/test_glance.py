@@ -66,6 +66,12 @@ def _valued() -> Glance:
                   False, {"overview": table, "revolut_x": table})
 
 
+def test_the_overview_shows_when_only_one_source_had_figures() -> None:
+    only_crypto = _valued()._replace(figures_at={"revolut_x": NOW})
+    assert only_crypto.covers("overview") and only_crypto.covers("revolut_x")
+    assert not only_crypto.covers("bank")
+
+
 def test_privacy_mode_hides_every_amount_and_the_net_worth_but_not_shares() -> None:
     page = glance_page(_valued(), "overview", masked="•••••", now=NOW)
     assert page.headline == "Net worth  ••••• GBP" and page.figures == "Crypto ••••• GBP"
