@@ -116,6 +116,7 @@ class SourceRunner:
         # The last figures as text, for the next start's first paint (present/glance.py).
         self._glance_path = glance
         self._glance_text = ""
+        self._glance_failed = False
         self._glance_lock = threading.Lock()
         self._figures_at: dict[SourceName, datetime] = {}
 
@@ -232,8 +233,15 @@ class SourceRunner:
                 if text and text != self._glance_text:
                     atomic_write_text(self._glance_path, text)
                     self._glance_text = text
+            except OSError as exc:  # a read-only data folder: said once, not every refresh
+                if not self._glance_failed:
+                    log.warning("The last figures cannot be kept for the next start (%s); it "
+                                "shows them a moment later, from the history.", exc)
+                self._glance_failed = True
             except Exception:
                 log.exception("Keeping the last figures for the next start failed")
+            else:
+                self._glance_failed = False
 
     def _record(self, name: SourceName, result: SourceResult, prices: Prices | None) -> None:
         """A successful fetch (or the part of a bank fetch that was read) into the history; a

@@ -7,6 +7,8 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from balance_desk.fetcher.runner import SourceRunner
 from balance_desk.model import CryptoBalance, ErrorInfo, RevolutXResult
 from balance_desk.present.formatting import NumberFormat
@@ -218,13 +220,18 @@ def test_the_figures_shown_are_kept_as_text_for_the_next_first_paint(tmp_path: P
     runner.close()
 
 
-def test_a_glance_that_cannot_be_written_never_fails_a_fetch(tmp_path: Path) -> None:
+def test_a_glance_that_cannot_be_written_never_fails_a_fetch_and_is_said_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     runner = SourceRunner(
-        [ScriptedBank(_bank(("Everyday", "100.00")))],  # type: ignore[list-item]
+        [ScriptedBank(_bank(("Everyday", "100.00")), _bank(("Everyday", "101.00")))],  # type: ignore[list-item]
         NumberFormat(), glance=blocker / "history-last-figures.json",
     )
-    outcome = runner.fetch("bank", user_present=True)
-    assert outcome.result.status == "ok" and outcome.table is not None
+    for _ in range(2):
+        outcome = runner.fetch("bank", user_present=True)
+        assert outcome.result.status == "ok" and outcome.table is not None
+    said = [r for r in caplog.records if "cannot be kept" in r.getMessage()]
+    assert len(said) == 1 and said[0].exc_info is None
     runner.close()
