@@ -7,9 +7,10 @@ and the tab widget lays out every page's label to size itself; the real table co
 from __future__ import annotations
 
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPixmap
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from balance_desk.present.glance import GlancePage
+from balance_desk.present.glance import Glance, GlancePage, glance_page, glance_status
+from balance_desk.sources.base import now_utc
 
 MARGIN = 6
 CELL_GAP = 12
@@ -109,3 +110,57 @@ class GlanceView(QWidget):
         if page.more:
             painter.setFont(plain)
             painter.drawText(MARGIN, y + cell.ascent(), page.more)
+
+
+class GlancePages:
+    """The window's pages that show the last figures from text, and their handover: each one
+    shows its `GlanceView` until its real pane, inserted hidden beside it, takes over."""
+
+    def __init__(self, glance: Glance, *, privacy: bool) -> None:
+        self._glance = glance
+        self._privacy = privacy
+        self._views: dict[str, GlanceView] = {}
+
+    def view_for(self, name: str, parent: QWidget) -> GlanceView | None:
+        """A view for page `name`, or None when the last figures have nothing for it."""
+        if not self._glance.covers(name):
+            return None
+        view = GlanceView(self._page(name), parent)
+        view.setObjectName(f"{name}Glance")
+        self._views[name] = view
+        return view
+
+    def _page(self, name: str) -> GlancePage:
+        masked = None
+        if self._privacy:  # `money` imports `decimal`: not before the first paint otherwise
+            from balance_desk.money import PRIVACY_MASK
+
+            masked = PRIVACY_MASK
+        return glance_page(self._glance, name, masked=masked, now=now_utc())
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self._views)
+
+    def view(self, name: str) -> GlanceView | None:
+        return self._views.get(name)
+
+    def status(self) -> str:
+        return glance_status(self._glance, now_utc())
+
+    def set_privacy(self, on: bool) -> None:
+        self._privacy = on
+        for name, view in self._views.items():
+            view.show_page(self._page(name))
+
+    def end(self, name: str, layout: QVBoxLayout) -> None:
+        """Page `name`'s real pane (the other widget in `layout`) takes over."""
+        view = self._views.pop(name, None)
+        if view is None:
+            return
+        layout.removeWidget(view)
+        view.deleteLater()
+        item = layout.itemAt(0)
+        pane = item.widget() if item is not None else None
+        if pane is not None:
+            pane.show()

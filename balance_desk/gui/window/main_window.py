@@ -35,11 +35,11 @@ if TYPE_CHECKING:
     from balance_desk.gui.tables.bank_detail import BankDetailPane
     from balance_desk.gui.tables.pane import BreakdownPane
     from balance_desk.gui.tasks import Tasks
-    from balance_desk.gui.window.glance_view import GlanceView
+    from balance_desk.gui.window.glance_view import GlancePages, GlanceView
     from balance_desk.gui.window.notice import NoticeBar
     from balance_desk.gui.window.status import SourceStatusLabel
     from balance_desk.present.formatting import NumberFormat
-    from balance_desk.present.glance import Glance, GlancePage
+    from balance_desk.present.glance import Glance
     from balance_desk.present.overview import OverviewData
     from balance_desk.present.rows import TableRow
     from balance_desk.present.updates import SourceUpdate, TableData
@@ -105,10 +105,12 @@ class MainWindow(QMainWindow):
         self._overview: OverviewData | None = None
         self._base = ""
         self._tasks: Tasks | None = None
-        # The last figures, painted from text until the real panes have figures to show
-        # (present/glance.py): each page's label, by page.
-        self._glance = glance
-        self._glance_views: dict[str, GlanceView] = {}
+        # The last figures, painted from text until the real panes have figures to show.
+        self._glances: GlancePages | None = None
+        if glance is not None:
+            from balance_desk.gui.window.glance_view import GlancePages
+
+            self._glances = GlancePages(glance, privacy=privacy)
 
         self._build_actions()
         self._show_privacy_action(privacy)
@@ -170,15 +172,15 @@ class MainWindow(QMainWindow):
         self.tabs.setAccessibleName("Sources")
         self.tabs.setDocumentMode(True)
         self._pages: list[tuple[QVBoxLayout, QWidget]] = []
-        glance = self._glance
         for name in TABS:
             title, tab = TAB_TITLES[name]
             page = QWidget(self.tabs)
             layout = QVBoxLayout(page)
             layout.setContentsMargins(0, 0, 0, 0)
-            placeholder: QWidget
-            if glance is not None and glance.covers(name):
-                placeholder = self._glance_view(glance, name, page)
+            placeholder: QWidget | None = None
+            if self._glances is not None:
+                placeholder = self._glances.view_for(name, page)
+            if placeholder is not None:
                 layout.addWidget(placeholder, 1)
             else:
                 placeholder = QLabel(
@@ -191,54 +193,25 @@ class MainWindow(QMainWindow):
             self.tabs.addTab(page, tab)
         self._central_layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
-        if glance is not None and self._glance_views:
-            from balance_desk.present.glance import glance_status
-            from balance_desk.sources.base import now_utc
-
-            self.statusBar().showMessage(glance_status(glance, now_utc()))
+        if self.glance_pages:
+            assert self._glances is not None
+            self.statusBar().showMessage(self._glances.status())
         else:
             self.statusBar().showMessage("Loading balances…")
-
-    def _glance_page(self, glance: Glance, name: str) -> GlancePage:
-        from balance_desk.present.glance import glance_page
-        from balance_desk.sources.base import now_utc
-
-        masked = None
-        if self._privacy:  # `money` imports `decimal`: not before the first paint otherwise
-            from balance_desk.money import PRIVACY_MASK
-
-            masked = PRIVACY_MASK
-        return glance_page(glance, name, masked=masked, now=now_utc())
-
-    def _glance_view(self, glance: Glance, name: str, page: QWidget) -> GlanceView:
-        from balance_desk.gui.window.glance_view import GlanceView
-
-        view = GlanceView(self._glance_page(glance, name), page)
-        view.setObjectName(f"{name}Glance")
-        self._glance_views[name] = view
-        return view
 
     @property
     def glance_pages(self) -> tuple[str, ...]:
         """The pages still showing the last figures from text (none once each real pane has
         figures, or an answer, of its own)."""
-        return tuple(self._glance_views)
+        return self._glances.names if self._glances is not None else ()
 
     def glance_view(self, name: str) -> GlanceView | None:
-        return self._glance_views.get(name)
+        return self._glances.view(name) if self._glances is not None else None
 
     def _end_glance(self, name: str) -> None:
         """`name`'s real pane takes over from its glance."""
-        view = self._glance_views.pop(name, None)
-        if view is None:
-            return
-        layout, _ = self._pages[TABS.index(name)]
-        layout.removeWidget(view)
-        view.deleteLater()
-        item = layout.itemAt(0)
-        pane = item.widget() if item is not None else None
-        if pane is not None:
-            pane.show()
+        if self._glances is not None:
+            self._glances.end(name, self._pages[TABS.index(name)][0])
 
     def build_panes(self) -> None:
         """The tables, their filters and totals, the detail pane, the banners and the status
@@ -283,7 +256,7 @@ class MainWindow(QMainWindow):
         for name, (layout, placeholder), widget in zip(
             TABS, self._pages, (overview, crypto_pane, splitter, history), strict=True
         ):
-            if name in self._glance_views:  # it shows until this pane has figures
+            if name in self.glance_pages:  # it shows until this pane has figures
                 widget.hide()
                 layout.insertWidget(0, widget, 1)
                 continue
@@ -410,7 +383,7 @@ class MainWindow(QMainWindow):
         from balance_desk.sources.base import now_utc
 
         self._render_source(name, now_utc())
-        if self._glance_views:
+        if self.glance_pages:
             self._end_glances()
         self.source_updated.emit(update)
 
@@ -525,9 +498,8 @@ class MainWindow(QMainWindow):
         changed = on != self._privacy
         self._privacy = on
         self._show_privacy_action(on)
-        if changed and self._glance is not None:
-            for name, view in self._glance_views.items():
-                view.show_page(self._glance_page(self._glance, name))
+        if changed and self._glances is not None:
+            self._glances.set_privacy(on)
         if self._panes is not None:  # else they take it on when they are built
             self.crypto_pane.set_privacy(on)
             self.bank_pane.set_privacy(on)
