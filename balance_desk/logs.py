@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import logging.handlers
 import re
@@ -37,11 +38,26 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
+class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Opens the log, and each new one after a rotation, as the user's alone (0600), like
+    every file in the data folder, whatever the umask."""
+
+    def _open(self) -> io.TextIOWrapper:
+        import os
+
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        if hasattr(os, "fchmod"):  # not on Windows, where the mode means little
+            os.fchmod(fd, 0o600)  # a file made earlier, by a looser version
+        stream = os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
+        assert isinstance(stream, io.TextIOWrapper)
+        return stream
+
+
 def setup_logging(verbose: bool = False, directory: Path | None = None) -> Path:
     """Warnings and errors by default; `verbose` adds the info and debug lines."""
     path = (directory or data_dir()) / "logs" / LOG_FILE
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    handler = logging.handlers.RotatingFileHandler(
+    handler = _PrivateRotatingFileHandler(
         path, maxBytes=1_000_000, backupCount=3, encoding="utf-8"
     )
     handler.setFormatter(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import logging.handlers
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -125,3 +126,26 @@ def test_default_level_keeps_info_out(tmp_path: Path) -> None:
         root.setLevel(level)
     assert "worth knowing" in text
     assert "routine detail" not in text
+
+
+def test_the_log_and_its_rotated_files_are_the_users_alone(
+    log_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Like every file in the data folder: 0600 whatever the umask, rotated ones too."""
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        handler = next(h for h in logging.getLogger().handlers
+                       if getattr(h, "_balance_desk", False))
+        assert isinstance(handler, logging.handlers.RotatingFileHandler)
+        logging.getLogger("balance_desk.test").warning("first")
+        handler.doRollover()
+        logging.getLogger("balance_desk.test").warning("second")
+        handler.flush()
+    finally:
+        os.umask(old)
+    files = sorted(log_file.parent.iterdir())
+    assert len(files) == 2
+    assert {stat.S_IMODE(f.stat().st_mode) for f in files} == {0o600}
