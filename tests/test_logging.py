@@ -128,9 +128,7 @@ def test_default_level_keeps_info_out(tmp_path: Path) -> None:
     assert "routine detail" not in text
 
 
-def test_the_log_and_its_rotated_files_are_the_users_alone(
-    log_file: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_log_and_its_rotated_files_are_the_users_alone(log_file: Path) -> None:
     """Like every file in the data folder: 0600 whatever the umask, rotated ones too."""
     import os
     import stat
