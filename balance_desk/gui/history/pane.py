@@ -11,7 +11,8 @@ class, which PySide6 creates on first use, and creating them on a worker while t
 runs crashed the app (a segmentation fault seen in the test suite). What can move off the GUI
 thread does: numpy and the standard modules pyqtgraph needs (no Qt in them) are imported on a
 worker, and the Qt classes are created a few at a time between frames (`_QtClasses`), so the
-import that remains on the GUI thread is pyqtgraph's own modules.
+import that remains on the GUI thread is pyqtgraph's own modules; between them the event loop
+gets a turn every few milliseconds (`_frames_between_imports`), so the window keeps painting.
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ COLOURS = {"Net worth": "#2e7d32", "Crypto": "#ef6c00", "Bank": "#1565c0"}
 PLOTTING = "plotting"
 # How long each turn of the event loop may spend creating Qt classes (well within a frame).
 WARM_SLICE_S = 0.006
+# How long pyqtgraph's import may hold the GUI thread before the event loop gets a turn.
+IMPORT_SLICE_S = 0.006
 
 
 # Besides numpy, what pyqtgraph's import loads that has no Qt in it (standard modules, and
@@ -86,11 +89,42 @@ def _import_numpy() -> None:
                 importlib.import_module(name)
 
 
+@contextlib.contextmanager
+def _frames_between_imports() -> Iterator[None]:
+    """While the GUI thread imports a library: after each import statement that ends more
+    than `IMPORT_SLICE_S` after the last pause, the event loop paints and runs its timers (user
+    input waits until the import is done). Imports on other threads pass straight through."""
+    import builtins
+    import threading
+
+    from PySide6.QtCore import QCoreApplication, QEventLoop
+
+    original = builtins.__import__
+    gui_thread = threading.get_ident()
+    flags = QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents
+    last = time.perf_counter()
+
+    def importing(*args: Any, **kwargs: Any) -> Any:
+        nonlocal last
+        module = original(*args, **kwargs)
+        if threading.get_ident() == gui_thread and time.perf_counter() - last > IMPORT_SLICE_S:
+            QCoreApplication.processEvents(flags)
+            last = time.perf_counter()
+        return module
+
+    builtins.__import__ = importing
+    try:
+        yield
+    finally:
+        builtins.__import__ = original
+
+
 def _import_plotting() -> None:
-    """On the GUI thread (see the module's docstring): pyqtgraph."""
+    """On the GUI thread (see the module's docstring): pyqtgraph, letting frames through
+    between its modules."""
     if "pyqtgraph" in sys.modules:
         return
-    with _no_collection():
+    with _no_collection(), _frames_between_imports():
         import pyqtgraph  # noqa: F401 - imported for its side effect: loaded and cached
     # Out of the collector's sight for good, as the app does with its own start-up objects.
     gc.freeze()

@@ -88,3 +88,60 @@ def test_a_plotting_library_that_will_not_load_is_said_in_words(
     assert pane.plot is None
     qtbot.waitUntil(lambda: pane.data is not None, timeout=10_000)  # read all the same
     assert pane.plot is None and "plotting library" in pane.message.text()
+
+
+def test_a_slow_library_import_lets_the_window_paint_between_its_modules(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plotting library is imported on the GUI thread; between its modules the event loop
+    gets its turns (a timer fires mid-import), and an import on another thread never runs the
+    GUI thread's event loop."""
+    import builtins
+    import sys
+    import threading
+
+    from PySide6.QtCore import QTimer
+
+    from balance_desk.gui.history.pane import _frames_between_imports
+
+    original = builtins.__import__
+    package = tmp_path / "slowlib"
+    package.mkdir()
+    (package / "__init__.py").write_text(
+        "from . import part0, part1, part2, part3\n", encoding="utf-8")
+    for i in range(4):
+        (package / f"part{i}.py").write_text("import time\ntime.sleep(0.01)\n",
+                                             encoding="utf-8")
+    (tmp_path / "otherlib.py").write_text("import time\ntime.sleep(0.02)\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    state = {"importing": False, "ticks_inside": 0}
+
+    def tick() -> None:
+        if state["importing"]:
+            state["ticks_inside"] += 1
+
+    timer = QTimer()
+    timer.setInterval(0)
+    timer.timeout.connect(tick)
+    timer.start()
+    elsewhere: list[int] = []
+    try:
+        with _frames_between_imports():
+            def other_import() -> None:
+                __import__("otherlib")
+                elsewhere.append(state["ticks_inside"])
+
+            worker = threading.Thread(target=other_import)
+            worker.start()
+            worker.join()
+            assert elsewhere == [0]  # the worker's import ran no event loop
+            state["importing"] = True
+            __import__("slowlib")
+            state["importing"] = False
+    finally:
+        timer.stop()
+        for name in ("slowlib", "slowlib.part0", "slowlib.part1", "slowlib.part2",
+                     "slowlib.part3", "otherlib"):
+            sys.modules.pop(name, None)
+    assert state["ticks_inside"] >= 2
+    assert builtins.__import__ is original  # put back afterwards
