@@ -89,11 +89,21 @@ def build_table(
         from balance_desk.present.crypto_table import build_crypto_table
 
         return build_crypto_table(result, number, prices)
-    if result.status not in ("ok", "quota") and not result.read_any:
+    if not read_something(result):
         return None
     from balance_desk.present.bank_table import build_bank_table
 
     return build_bank_table(result, number, previous, prices)
+
+
+def read_something(result: SourceResult) -> bool:
+    """Whether `result` carries figures to show (and to value): a success, a quota pause (the
+    accounts keep their figures), or a bank fetch that read some of its accounts."""
+    from balance_desk.model import BankResult
+
+    return result.status in ("ok", "quota") or (
+        isinstance(result, BankResult) and result.read_any
+    )
 
 
 def result_currencies(result: SourceResult) -> list[str]:
@@ -132,7 +142,7 @@ def run_fetch(
             result = ahead
         else:
             result = source.fetch(user_present=user_present)
-        found = prices(result) if prices is not None and result.status in ("ok", "quota") else None
+        found = prices(result) if prices is not None and read_something(result) else None
         table = builder(result, number, previous, found)
     except Exception as exc:
         return FetchOutcome(bug_result(source.name, exc), None), None

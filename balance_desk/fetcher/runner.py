@@ -272,7 +272,10 @@ class SourceRunner:
 
         def lookup(result: SourceResult) -> Prices:
             with self._lock:
-                others = [t for n, t in self._tables.items() if n != name]
+                # A bank that read only some accounts carries the others' last rows: their
+                # currencies need rates too.
+                others = [t for n, t in self._tables.items()
+                          if n != name or result.status == "error"]
             held = result_currencies(result)
             for table in others:
                 crypto, bank = holdings(table)

@@ -235,3 +235,58 @@ def test_a_glance_that_cannot_be_written_never_fails_a_fetch_and_is_said_once(
     said = [r for r in caplog.records if "cannot be kept" in r.getMessage()]
     assert len(said) == 1 and said[0].exc_info is None
     runner.close()
+
+
+class _AskedRates:
+    """Rates in GBP from a fixed ECB day; says which currencies it was asked for."""
+
+    base = "GBP"
+
+    def __init__(self) -> None:
+        self.asked: list[set[str]] = []
+
+    def prices(self, currencies: object) -> object:
+        from decimal import Decimal
+
+        from balance_desk.valuation import EcbRates, Prices, RateInputs
+
+        wanted = set(currencies)  # type: ignore[call-overload]
+        self.asked.append(wanted)
+        ecb = EcbRates(NOW.date(), {"GBP": Decimal("0.85"), "USD": Decimal("1.10")}, NOW)
+        return Prices("GBP", RateInputs(ecb=ecb))
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_partly_read_bank_is_valued_with_the_unread_accounts_currencies_too() -> None:
+    from balance_desk.model import AccountResult, BankAccount, BankBalance, BankResult
+    from balance_desk.present.bank_table import BANK_COLUMNS
+
+    def bank(usd_read: bool) -> BankResult:
+        accounts = []
+        for account_id, currency, read in (("Everyday", "GBP", True), ("Dollars", "USD", usd_read)):
+            account = BankAccount(account_id=account_id, currency=currency, nickname=account_id)
+            if not read:
+                accounts.append(AccountResult(account=account, status="error",
+                                              error=ErrorInfo(kind="auth", message="Lapsed")))
+                continue
+            balance = BankBalance(type="InterimAvailable", credit_debit="Credit",
+                                  amount="100.00", currency=currency, date_time=NOW)
+            accounts.append(AccountResult(account=account, status="ok", balances=(balance,)))
+        return BankResult(status="ok" if usd_read else "error", accounts=tuple(accounts),
+                          fetched_at=NOW,
+                          error=None if usd_read else ErrorInfo(kind="auth", message="Lapsed"))
+
+    rates = _AskedRates()
+    runner = SourceRunner([ScriptedBank(bank(True), bank(False))],  # type: ignore[list-item]
+                          NumberFormat(), rates=rates)  # type: ignore[arg-type]
+    runner.fetch("bank", user_present=True)
+    outcome = runner.fetch("bank", user_present=True)
+    assert "USD" in rates.asked[-1]  # the carried Dollars rows need their rate
+    table = outcome.table
+    assert table is not None
+    value = [column.title for column in BANK_COLUMNS].index("Value")
+    shown = {row.texts[0]: row.texts[value].strip() for row in table.rows}
+    assert shown["Everyday"] == "100.00" and shown["Dollars"] not in ("", "—")
+    runner.close()

@@ -91,6 +91,11 @@ def test_an_account_that_could_not_be_read_is_marked_and_the_fresh_ones_are_not(
     assert marked and len(infos) == len(marked)
     assert {info.account.account_id for info in infos} == {unread.account_id}
     assert any(not row.stale_note for row in rows)
+    # The accounts read are valued as on any refresh (and so are the carried ones).
+    from balance_desk.present.bank_table import BANK_COLUMNS
+
+    value = [column.title for column in BANK_COLUMNS].index("Value")
+    assert all(row.texts[value] != "—" for row in rows), [row.texts[value] for row in rows]
     notice = pane.notice.text()
     assert pane.notice.isVisible() and "Stale" not in notice
     assert "1 of" in notice and "could not be read" in notice
