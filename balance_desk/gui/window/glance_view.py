@@ -159,6 +159,7 @@ class GlancePages:
         if view is None:
             return
         layout.removeWidget(view)
+        view.hide()  # out of the layout, it would paint where it was until deleted
         view.deleteLater()
         item = layout.itemAt(0)
         pane = item.widget() if item is not None else None

@@ -262,6 +262,7 @@ class MainWindow(QMainWindow):
                 continue
             layout.takeAt(layout.count() - 1)  # the stretch under the placeholder
             layout.replaceWidget(placeholder, widget)
+            placeholder.hide()  # out of the layout, it would paint where it was until deleted
             placeholder.deleteLater()
         labels, net_worth = self._build_status_labels()
         self._panes = _Panes(crypto_pane, bank_pane, detail, splitter, labels, app_notice,
