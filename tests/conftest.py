@@ -30,7 +30,11 @@ def _tls_sockets_say_where_they_were_made() -> None:
 
     def created(cls: type[ssl.SSLSocket], /, *args: object, **kwargs: object) -> ssl.SSLSocket:
         sock: ssl.SSLSocket = make(cls, *args, **kwargs)
-        sock._made_at = "".join(traceback.format_stack(limit=40)[:-1])  # type: ignore[attr-defined]
+        try:  # the socket exists now: nothing here may keep it from its caller
+            made = "".join(traceback.format_stack(limit=40)[:-1])
+        except Exception as exc:  # said in the repr instead
+            made = f"(the stack could not be taken: {exc!r})"
+        sock._made_at = made  # type: ignore[attr-defined]
         return sock
 
     def described(sock: ssl.SSLSocket) -> str:
