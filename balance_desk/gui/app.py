@@ -52,6 +52,8 @@ FRESH_DATA_ENV = "BALANCE_DESK_FRESH_DATA_EXIT"
 # Benchmarks set this: print the time both sources' first figures (fresh or from the history)
 # were shown, and quit.
 FIRST_FIGURES_ENV = "BALANCE_DESK_FIRST_FIGURES_EXIT"
+# The pages with a source's figures (the Overview shows both).
+SOURCE_PAGES = ("revolut_x", "bank")
 # If the window never paints (started minimized), start polling after this anyway.
 START_FALLBACK_MS = 300
 
@@ -297,9 +299,10 @@ class AppController(QObject):
         # else in the tray; the fallback timer starts polling without a paint
 
     def _paints_both_sources(self) -> bool:
-        """Whether the first frame shows figures of both sources (the Overview's glance)."""
-        index = self.window.tabs.currentIndex()
-        return index == 0 and "overview" in self.window.glance_pages
+        """Whether the first frame shows figures of both sources: the Overview's glance, kept
+        when both had figures (their own pages have glances then)."""
+        shown = set(self.window.glance_pages)
+        return self.window.tabs.currentIndex() == 0 and {"overview", *SOURCE_PAGES} <= shown
 
     def _report_fresh_data(self) -> None:
         self._report("fresh-data")
