@@ -5,9 +5,10 @@ pydantic exist (issue 13: "paints the last stored snapshot at once").
 
 A display cache, not data: the history holds the balances themselves, and the first answers
 (the history's last figures through the fetch process, then the fresh ones) replace it within
-the first second. The fetch process writes it (`make_glance`, `write_glance`) whenever what it
-shows changes; the window reads it before its first paint (`read_glance`, `glance_html`) with
-nothing heavier than `json`. A damaged file is moved aside and the start goes on without it.
+the first second. The fetch process writes it (`make_glance`, `glance_json`, written atomically
+by `SourceRunner`) whenever what it shows changes; the window reads it before its first paint
+(`read_glance`, then `glance_page` for each page it covers) with nothing heavier than `json`. A
+damaged file is moved aside and the start goes on without it.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ DEMO_GLANCE_FILE = "demo-history-last-figures.json"
 GLANCE_ROWS = 60
 # A file larger than this is not one we wrote.
 MAX_GLANCE_BYTES = 1024 * 1024
-# The pages that can show a glance, and the sources whose figures each one needs.
+# The pages that can show a glance, and the sources whose figures each one shows.
 PAGES: dict[str, tuple[SourceName, ...]] = {
     "overview": ("revolut_x", "bank"),
     "revolut_x": ("revolut_x",),
