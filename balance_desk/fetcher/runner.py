@@ -235,8 +235,8 @@ class SourceRunner:
                     self._glance_text = text
             except OSError as exc:  # a read-only data folder: said once, not every refresh
                 if not self._glance_failed:
-                    log.warning("The last figures cannot be kept for the next start (%s); it "
-                                "shows them a moment later, from the history.", exc)
+                    log.warning("The last figures cannot be kept for the next start (%s); the "
+                                "next start shows them a moment later, from the history.", exc)
                 self._glance_failed = True
             except Exception:
                 log.exception("Keeping the last figures for the next start failed")
