@@ -562,6 +562,7 @@ class MainWindow(QMainWindow):
     def current_rows(self) -> list[object]:
         """The figures on screen now, shaped like history rows, valued with the rates the
         Overview shows."""
+        from balance_desk.fetcher.outcome import read_something
         from balance_desk.history import HistoryRow, result_lines
 
         prices = self._overview.valuation.price_source() if (
@@ -570,7 +571,9 @@ class MainWindow(QMainWindow):
         for name in SOURCES:
             update = self._latest.get(name)
             result = update.result if update is not None else None
-            if result is None or result.status != "ok" or result.fetched_at is None:
+            # A bank that read only some accounts: the ones read (result_lines skips the
+            # others, whose rows on screen are their last figures).
+            if result is None or not read_something(result) or result.fetched_at is None:
                 continue
             when = result.fetched_at.isoformat()
             for line in result_lines(result, prices):

@@ -57,6 +57,31 @@ def test_exporting_the_balances_on_screen_writes_every_digit_even_in_privacy_mod
     qtbot.waitUntil(lambda: "Exported" in window.app_notice.text())
 
 
+def test_exporting_the_balances_on_screen_keeps_the_accounts_a_partial_refresh_read(
+    qtbot: QtBot, gui_app: App, tmp_path: Path
+) -> None:
+    """One account could not be read: the others' new figures are on screen, so they are in
+    the export (the unread one is not: only what was read, as in the history)."""
+    from balance_desk.simulator.open_banking.server import BankFault
+
+    gui_app.wait_done(qtbot)
+    unread = gui_app.bank_sim.accounts[0]
+    gui_app.bank_sim.add_fault(
+        BankFault(status=500, path=f"/accounts/{unread.account_id}/balances", times=None)
+    )
+    gui_app.refresh_and_wait(qtbot, "bank")
+    assert gui_app.latest("bank").partly_read
+    target = tmp_path / "now.csv"
+    gui_app.window.export_to("current", "csv", target)
+    qtbot.waitUntil(target.exists, timeout=5000)
+    rows = list(csv.DictReader(io.StringIO(target.read_text())))
+    bank = {r["account_id_or_currency"] for r in rows if r["source"] == "bank"}
+    others = {a.account_id for a in gui_app.bank_sim.accounts} - {unread.account_id}
+    assert bank and bank <= others and unread.account_id not in bank
+    gui_app.bank_sim.clear_faults()
+    qtbot.waitUntil(lambda: "Exported" in gui_app.window.app_notice.text())
+
+
 def test_exporting_the_history_writes_every_recorded_refresh(
     qtbot: QtBot, gui_app: App, data_home: Path, tmp_path: Path
 ) -> None:
