@@ -244,13 +244,19 @@ class GlancePage(NamedTuple):
     more: str  # "… and 12 more rows", or ""
 
 
-def glance_page(glance: Glance, page: str, *, masked: str | None, now: datetime) -> GlancePage:
-    """A page of `glance`; `masked` (privacy mode) replaces every amount, as in the tables."""
+def glance_page(
+    glance: Glance, page: str, *, masked: str | None, now: datetime, demo: bool = False
+) -> GlancePage:
+    """A page of `glance`; `masked` (privacy mode) replaces every amount, as in the tables;
+    `demo` says whose figures they are until the demo's banner comes with the tables."""
     from balance_desk.present.moments import age, clock_time
 
     moment = glance.oldest(page)
     notice = (f"These are the figures from {clock_time(moment)} ({age(moment, now)}), from "
               "your history; refreshing…")
+    if demo:
+        notice = ("Demo data from Balance Desk's built-in simulator, not your accounts. "
+                  f"{notice.replace('your history', 'its history')}")
     headline = note = figures = ""
 
     def money(text: str) -> str:

@@ -72,6 +72,13 @@ def test_the_overview_shows_when_only_one_source_had_figures() -> None:
     assert not only_crypto.covers("bank")
 
 
+def test_the_demos_last_figures_say_they_are_demo_data() -> None:
+    page = glance_page(_valued(), "overview", masked=None, now=NOW, demo=True)
+    assert page.notice.startswith("Demo data from Balance Desk's built-in simulator")
+    assert "from its history; refreshing…" in page.notice
+    assert "Demo" not in glance_page(_valued(), "overview", masked=None, now=NOW).notice
+
+
 def test_privacy_mode_hides_every_amount_and_the_net_worth_but_not_shares() -> None:
     page = glance_page(_valued(), "overview", masked="•••••", now=NOW)
     assert page.headline == "Net worth  ••••• GBP" and page.figures == "Crypto ••••• GBP"

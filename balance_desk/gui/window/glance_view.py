@@ -116,9 +116,10 @@ class GlancePages:
     """The window's pages that show the last figures from text, and their handover: each one
     shows its `GlanceView` until its real pane, inserted hidden beside it, takes over."""
 
-    def __init__(self, glance: Glance, *, privacy: bool) -> None:
+    def __init__(self, glance: Glance, *, privacy: bool, demo: bool = False) -> None:
         self._glance = glance
         self._privacy = privacy
+        self._demo = demo
         self._views: dict[str, GlanceView] = {}
 
     def view_for(self, name: str, parent: QWidget) -> GlanceView | None:
@@ -136,7 +137,7 @@ class GlancePages:
             from balance_desk.money import PRIVACY_MASK
 
             masked = PRIVACY_MASK
-        return glance_page(self._glance, name, masked=masked, now=now_utc())
+        return glance_page(self._glance, name, masked=masked, now=now_utc(), demo=self._demo)
 
     @property
     def names(self) -> tuple[str, ...]:

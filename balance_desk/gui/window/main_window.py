@@ -110,7 +110,7 @@ class MainWindow(QMainWindow):
         if glance is not None:
             from balance_desk.gui.window.glance_view import GlancePages
 
-            self._glances = GlancePages(glance, privacy=privacy)
+            self._glances = GlancePages(glance, privacy=privacy, demo=demo)
 
         self._build_actions()
         self._show_privacy_action(privacy)
