@@ -18,7 +18,6 @@ Qt-free: the CLI and the fetch process both write here.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -28,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from balance_desk.money import plain
-from balance_desk.paths import move_aside
+from balance_desk.paths import make_private, move_aside
 
 if TYPE_CHECKING:
     from decimal import Decimal
@@ -153,10 +152,8 @@ class History:
 
     def _open(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        # The user's alone, like every file in the data folder; SQLite gives its journal (-wal,
-        # -shm) the database file's permissions.
-        os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
-        os.chmod(self.path, 0o600)
+        # SQLite gives its journal (-wal, -shm) the database file's permissions.
+        make_private(self.path)
         # One connection, used by either source's fetch thread in turn (under `_lock`).
         db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                              check_same_thread=False)

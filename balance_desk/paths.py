@@ -67,6 +67,13 @@ def atomic_write_text(path: Path, text: str) -> None:
         raise
 
 
+def make_private(path: Path) -> None:
+    """Create `path` if it is missing, and make it the user's alone (0600) like every file in
+    the data folder, whatever the umask or an older version left; OSError when it cannot be."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)
+
+
 def move_aside(path: Path) -> Path | None:
     """Rename a damaged file to `<name>.damaged-<UTC time>` beside it (the user's data is never
     deleted); the new path, or None when it could not be moved (already gone, read-only)."""

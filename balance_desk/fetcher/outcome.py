@@ -106,6 +106,15 @@ def read_something(result: SourceResult) -> bool:
     )
 
 
+def partly_read(outcome: FetchOutcome) -> bool:
+    """A fetch, as `run_fetch` gives it, that failed yet brought a table: a bank that read some
+    of its accounts (one bank of several failed, or one account did). The table is this fetch's;
+    the unread accounts keep their last rows, marked (`build_bank_table`). Once the runner has
+    kept its last good table for a failure, the outcome it answers with has a table too: there
+    the result says whether anything was read (`BankResult.read_any`)."""
+    return outcome.result.status == "error" and outcome.table is not None
+
+
 def result_currencies(result: SourceResult) -> list[str]:
     """The currencies a result holds a non-zero amount in (the ones worth a rate)."""
     from balance_desk.model import RevolutXResult

@@ -18,6 +18,7 @@ from balance_desk.fetcher.outcome import (
     SourceResult,
     TableBuilder,
     build_table,
+    partly_read,
     result_currencies,
     run_fetch,
 )
@@ -70,9 +71,7 @@ def kept_table(previous: TableData | None, outcome: FetchOutcome) -> TableData |
     status = outcome.result.status
     if status in ("ok", "quota"):  # quota: the accounts keep their figures, marked as such
         return outcome.table
-    if status == "error" and outcome.table is not None:
-        # Part of a bank was read (one bank of several failed): the fresh figures show, and the
-        # unread accounts keep their last ones, marked stale (`build_bank_table`).
+    if partly_read(outcome):  # the fresh figures show beside the unread accounts' last ones
         return outcome.table
     if status == "not_configured":
         return None
@@ -211,9 +210,7 @@ class SourceRunner:
         result = outcome.result
         if result.status == "not_configured":
             self._figures_at.pop(name, None)
-        elif result.fetched_at is not None and (
-            result.status == "ok" or (result.status == "error" and outcome.table is not None)
-        ):
+        elif result.fetched_at is not None and (result.status == "ok" or partly_read(outcome)):
             self._figures_at[name] = result.fetched_at
 
     def _keep_glance(self, overview: OverviewData | None) -> None:

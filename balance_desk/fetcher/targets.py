@@ -27,7 +27,6 @@ def demo_sources() -> SourceSet:
     """The built-in simulators on loopback and throwaway credentials in memory; values in the
     base currency the user chose."""
     from balance_desk.config import Settings
-    from balance_desk.present.glance import DEMO_GLANCE_FILE
     from balance_desk.simulator.demo import start_demo
     from balance_desk.sources.base import SourceSet
     from balance_desk.sources.factory import build_sources
@@ -48,7 +47,7 @@ def demo_sources() -> SourceSet:
         sources = build_sources(env.store, env.settings, directory=env.rates_dir)
         history = demo_history(env.settings.base)
         return SourceSet(sources, env.close, rates, history,
-                         glance_at(DEMO_GLANCE_FILE) if history is not None else None)
+                         glance_at(demo=True) if history is not None else None)
     except BaseException:
         env.close()
         raise
@@ -74,7 +73,6 @@ def user_sources() -> SourceSet:
     from balance_desk.config import Settings
     from balance_desk.credentials import CredentialStore
     from balance_desk.paths import data_dir
-    from balance_desk.present.glance import GLANCE_FILE
     from balance_desk.sources.base import SourceSet
     from balance_desk.sources.factory import build_sources
     from balance_desk.sources.rates.book import RateBook
@@ -93,13 +91,15 @@ def user_sources() -> SourceSet:
         except Exception:  # thinning is housekeeping: never a reason not to fetch
             logging.getLogger(__name__).exception("Thinning the history failed")
     return SourceSet(build_sources(store, settings), None, RateBook(store, settings, data_dir()),
-                     history, glance_at(GLANCE_FILE) if history is not None else None)
+                     history, glance_at(demo=False) if history is not None else None)
 
 
-def glance_at(name: str) -> Path:
+def glance_at(*, demo: bool) -> Path:
+    """Where the last figures are kept as text, beside the history (present/glance.py)."""
     from balance_desk.paths import data_dir
+    from balance_desk.present.glance import glance_file
 
-    return data_dir() / name
+    return data_dir() / glance_file(demo)
 
 
 def demo_history(base: str) -> History | None:

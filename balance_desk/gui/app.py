@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QApplication
 from balance_desk import APP_ID, APP_NAME
 from balance_desk.errors import EXIT_FAILED, EXIT_OK, ConfigError
 from balance_desk.gui.window.main_window import MainWindow
-from balance_desk.paths import data_dir, stored_privacy_mode
+from balance_desk.paths import data_dir, make_private, stored_privacy_mode
 
 if TYPE_CHECKING:
     # Imported after the first paint: none of them is needed to show the window.
@@ -52,8 +52,6 @@ FRESH_DATA_ENV = "BALANCE_DESK_FRESH_DATA_EXIT"
 # Benchmarks set this: print the time both sources' first figures (fresh or from the history)
 # were shown, and quit.
 FIRST_FIGURES_ENV = "BALANCE_DESK_FIRST_FIGURES_EXIT"
-# The pages with a source's figures (the Overview shows both).
-SOURCE_PAGES = ("revolut_x", "bank")
 # If the window never paints (started minimized), start polling after this anyway.
 START_FALLBACK_MS = 300
 
@@ -63,8 +61,7 @@ def open_gui_state() -> QSettings:
     user's alone (0600) like every other file there; Qt's atomic saves keep that mode."""
     path = data_dir() / GUI_STATE_FILE
     with contextlib.suppress(OSError):
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-        os.chmod(path, 0o600)
+        make_private(path)
     return QSettings(str(path), QSettings.Format.IniFormat)
 
 
@@ -301,8 +298,10 @@ class AppController(QObject):
     def _paints_both_sources(self) -> bool:
         """Whether the first frame shows figures of both sources: the Overview's glance, kept
         when both had figures (their own pages have glances then)."""
+        from balance_desk.present.glance import PAGES
+
         shown = set(self.window.glance_pages)
-        return self.window.tabs.currentIndex() == 0 and {"overview", *SOURCE_PAGES} <= shown
+        return self.window.tabs.currentIndex() == 0 and set(PAGES) <= shown
 
     def _report_fresh_data(self) -> None:
         self._report("fresh-data")
